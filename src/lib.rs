@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod error;
+pub mod ffi;
 pub mod reply;
 pub mod request;
 pub mod wire;
