@@ -27,15 +27,27 @@ fn no_socket_means_pluto_is_not_running() {
     assert!(e.to_string().contains("Pluto is not running"), "{e}");
     // The CLI exits as whack does: RC_WHACK_PROBLEM.
     let out = Command::new(env!("CARGO_BIN_EXE_ipsec-auto"))
-        .args(["--ctlsocket", dir.join("pluto.ctl").to_str().unwrap(), "--status"])
+        .args([
+            "--ctlsocket",
+            dir.join("pluto.ctl").to_str().unwrap(),
+            "--status",
+        ])
         .output()
         .unwrap();
     let reference = Command::new("ipsec")
-        .args(["auto", "--ctlsocket", dir.join("pluto.ctl").to_str().unwrap(), "--status"])
+        .args([
+            "auto",
+            "--ctlsocket",
+            dir.join("pluto.ctl").to_str().unwrap(),
+            "--status",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), reference.status.code());
-    assert_eq!(String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&reference.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&reference.stderr)
+    );
 }
 
 #[test]
@@ -44,7 +56,10 @@ fn socket_file_without_listener_is_connection_refused() {
     let path = dir.join("pluto.ctl");
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
     let e = Session::with_socket(&path).up("west", |_| {}).unwrap_err();
-    assert!(matches!(e, Error::ConnectionRefused { errno, .. } if errno == libc::ECONNREFUSED), "{e:?}");
+    assert!(
+        matches!(e, Error::ConnectionRefused { errno, .. } if errno == libc::ECONNREFUSED),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("is Pluto running?"), "{e}");
 }
 
@@ -82,9 +97,14 @@ fn unprivileged_caller_gets_permission_denied() {
 fn pluto_closing_mid_answer_ends_the_answer_cleanly() {
     let dir = tempdir("mid");
     let path = dir.join("pluto.ctl");
-    let _cap = Capture::start(&path, Script::close_mid_answer(b"002 first\n021 never finish", 20));
+    let _cap = Capture::start(
+        &path,
+        Script::close_mid_answer(b"002 first\n021 never finish", 20),
+    );
     let mut lines = Vec::new();
-    let out = Session::with_socket(&path).up("west", |l| lines.push(l.text().into_owned())).unwrap();
+    let out = Session::with_socket(&path)
+        .up("west", |l| lines.push(l.text().into_owned()))
+        .unwrap();
     assert_eq!(lines, ["first"]);
     assert_eq!(out.exit_status, 0);
     assert!(out.steps[0].unterminated);
@@ -107,10 +127,22 @@ fn silent_pluto_times_out_when_asked_to() {
 fn slow_answers_stream_line_by_line() {
     let dir = tempdir("slow");
     let path = dir.join("pluto.ctl");
-    let _cap = Capture::start(&path, Script::slow(b"000 a\n000 b\n021 c\n", Duration::from_millis(2)));
+    let _cap = Capture::start(
+        &path,
+        Script::slow(b"000 a\n000 b\n021 c\n", Duration::from_millis(2)),
+    );
     let mut lines = Vec::new();
-    let out = Session::with_socket(&path).up("west", |l| lines.push((l.rc, l.text().into_owned()))).unwrap();
-    assert_eq!(lines, [(0, "a".to_string()), (0, "b".to_string()), (21, "c".to_string())]);
+    let out = Session::with_socket(&path)
+        .up("west", |l| lines.push((l.rc, l.text().into_owned())))
+        .unwrap();
+    assert_eq!(
+        lines,
+        [
+            (0, "a".to_string()),
+            (0, "b".to_string()),
+            (21, "c".to_string())
+        ]
+    );
     assert_eq!(out.exit_status, 21);
 }
 

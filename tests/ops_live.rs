@@ -9,7 +9,9 @@ use support::pluto::Pluto;
 fn collect(s: &Session, op: Operation, name: &str) -> (i32, String) {
     let mut text = String::new();
     let out = s
-        .run(op, name, |l| text.push_str(&String::from_utf8_lossy(&l.output)))
+        .run(op, name, |l| {
+            text.push_str(&String::from_utf8_lossy(&l.output))
+        })
         .unwrap_or_else(|e| panic!("{op:?}: {e}"));
     (out.exit_status, text)
 }
@@ -35,17 +37,36 @@ fn config_free_operations_against_a_private_pluto() {
     ] {
         let (status, text) = collect(&s, op, "");
         let reference = pluto.auto(&[&format!("--{}", op.flag())]);
-        assert_eq!(status, reference.status, "{op:?}: {text}\n{}", reference.describe());
+        assert_eq!(
+            status,
+            reference.status,
+            "{op:?}: {text}\n{}",
+            reference.describe()
+        );
         assert_eq!(status, 0, "{op:?}");
         if op == Operation::Status {
-            assert!(text.contains("interface"), "status should list interfaces: {text}");
+            assert!(
+                text.contains("interface"),
+                "status should list interfaces: {text}"
+            );
         }
     }
     // Unknown connections: pluto's own refusal, the same exit status as ipsec auto.
-    for op in [Operation::Up, Operation::Down, Operation::Delete, Operation::Route, Operation::Unroute] {
+    for op in [
+        Operation::Up,
+        Operation::Down,
+        Operation::Delete,
+        Operation::Route,
+        Operation::Unroute,
+    ] {
         let (status, text) = collect(&s, op, "nosuchconn");
         let reference = pluto.auto(&[&format!("--{}", op.flag()), "nosuchconn"]);
-        assert_eq!(status, reference.status, "{op:?}: ours {text:?}\n{}", reference.describe());
+        assert_eq!(
+            status,
+            reference.status,
+            "{op:?}: ours {text:?}\n{}",
+            reference.describe()
+        );
         assert_eq!(text, reference.stdout, "{op:?}");
         if op == Operation::Up {
             assert_ne!(status, 0);

@@ -31,7 +31,13 @@ fn cases() -> Vec<Vec<&'static str>> {
         vec!["--asynchronous", "--up", "west"],
         vec!["--up", "west", "--remote-host", "192.0.2.9"],
         vec!["--remote-host", "192.0.2.9", "--up", "west"],
-        vec!["--asynchronous", "--remote-host", "2001:db8::9", "--up", "west"],
+        vec![
+            "--asynchronous",
+            "--remote-host",
+            "2001:db8::9",
+            "--up",
+            "west",
+        ],
         vec!["--down", "west"],
         vec!["--asynchronous", "--down", "west"],
         vec!["--delete", "west"],
@@ -50,7 +56,15 @@ fn cases() -> Vec<Vec<&'static str>> {
         vec!["--up", "é-ünïcode"],
         vec!["--up", "--"],
     ];
-    for list in ["--listall", "--listcerts", "--listpubkeys", "--checkpubkeys", "--listcacerts", "--listcrls", "--purgeocsp"] {
+    for list in [
+        "--listall",
+        "--listcerts",
+        "--listpubkeys",
+        "--checkpubkeys",
+        "--listcacerts",
+        "--listcrls",
+        "--purgeocsp",
+    ] {
         v.push(vec!["--utc", list]);
     }
     v
@@ -75,7 +89,13 @@ fn ours(cap: &Capture, args: &[&str]) -> (i32, Vec<Vec<u8>>) {
     let mut argv: Vec<String> = vec!["--ctlsocket".into(), cap.path().display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let status = match cli::parse(&argv, "4.10", "/run/pluto/pluto.ctl".into()) {
-        Cli::Run { op, names, options, showonly: false, .. } => {
+        Cli::Run {
+            op,
+            names,
+            options,
+            showonly: false,
+            ..
+        } => {
             let steps = ops::plan(op, &names, &options);
             ops::execute(&steps, &options, &mut |_: &Line| {}, &mut NoXauth).exit_status
         }
@@ -98,7 +118,10 @@ fn same_bytes(reference: &[Vec<u8>], noise: &[Vec<u8>], ours: &[Vec<u8>]) -> Res
         }
         let n = &noise[i];
         if let Some(k) = (0..r.len()).find(|&k| r[k] != o[k] && n[k] == r[k]) {
-            return Err(format!("message {i}: first difference at offset {k}: {:#04x} vs {:#04x}", r[k], o[k]));
+            return Err(format!(
+                "message {i}: first difference at offset {k}: {:#04x} vs {:#04x}",
+                r[k], o[k]
+            ));
         }
     }
     Ok(())
@@ -114,7 +137,11 @@ fn library_sends_what_ipsec_auto_sends() {
     for args in &all {
         let (rs, rm) = oracle(&cap_ref, args);
         let (_, noise) = oracle(&cap_ref, args);
-        let noise = if noise.len() == rm.len() { noise } else { rm.clone() };
+        let noise = if noise.len() == rm.len() {
+            noise
+        } else {
+            rm.clone()
+        };
         let (ns, nm) = ours(&cap_new, args);
         if rs != ns {
             failures.push(format!("{args:?}: exit {rs} vs {ns}"));
@@ -122,8 +149,18 @@ fn library_sends_what_ipsec_auto_sends() {
             failures.push(format!("{args:?}: {e}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), all.len(), failures.join("\n"));
-    eprintln!("oracle: {} of {} operations byte-identical", all.len(), all.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "oracle: {} of {} operations byte-identical",
+        all.len(),
+        all.len()
+    );
 }
 
 /// Scripted answers covering every RC class, a missing prefix, an unterminated and an over-long line.
@@ -176,7 +213,11 @@ fn cli_prints_and_exits_as_ipsec_auto_for_every_answer() {
     let mut failures = Vec::new();
     let all = replies();
     for reply in &all {
-        for args in [&["--up", "west"][..], &["--asynchronous", "--up", "west"], &["--status"]] {
+        for args in [
+            &["--up", "west"][..],
+            &["--asynchronous", "--up", "west"],
+            &["--status"],
+        ] {
             let mut results = Vec::new();
             for prog in [&["ipsec", "auto"][..], &[ours_bin]] {
                 let cap = Capture::start(&sock, Script::answer(reply));
@@ -202,17 +243,46 @@ fn cli_prints_and_exits_as_ipsec_auto_for_every_answer() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn showonly_prints_what_ipsec_auto_prints() {
     let ours_bin = env!("CARGO_BIN_EXE_ipsec-auto");
     let mut failures = Vec::new();
-    let mut all: Vec<Vec<&str>> = cases().into_iter().map(|c| [&["--showonly"][..], &c].concat()).collect();
-    for op in ["--add", "--replace", "--start", "--ondemand", "--rotatecert", "--fetchcrls", "--rereadcrls"] {
-        all.push(vec!["--showonly", "--config", "/etc/ipsec.conf", op, "west"]);
-        all.push(vec!["--showonly", "--verbose", "--config", "/a b", op, "west"]);
+    let mut all: Vec<Vec<&str>> = cases()
+        .into_iter()
+        .map(|c| [&["--showonly"][..], &c].concat())
+        .collect();
+    for op in [
+        "--add",
+        "--replace",
+        "--start",
+        "--ondemand",
+        "--rotatecert",
+        "--fetchcrls",
+        "--rereadcrls",
+    ] {
+        all.push(vec![
+            "--showonly",
+            "--config",
+            "/etc/ipsec.conf",
+            op,
+            "west",
+        ]);
+        all.push(vec![
+            "--showonly",
+            "--verbose",
+            "--config",
+            "/a b",
+            op,
+            "west",
+        ]);
         all.push(vec!["--showonly", op]);
     }
     all.push(vec!["--help"]);
@@ -240,11 +310,20 @@ fn showonly_prints_what_ipsec_auto_prints() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("ipsecauto-oracle-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let d = std::env::temp_dir().join(format!(
+        "ipsecauto-oracle-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
