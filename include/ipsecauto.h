@@ -174,9 +174,10 @@ const char *ipsecauto_version(void);
 // The ABI version of the library actually loaded (see `IPSECAUTO_ABI_VERSION`).
 uint32_t ipsecauto_abi_version(void);
 
-// Starts `operation` (an `ipsecauto_operation`) on connection `name` (NULL for operations
-// that take none) without waiting for pluto's answer. Connecting and sending happen now (a
-// local socket: quick); reading the answer happens in `ipsecauto_op_advance`.
+// Prepares `operation` (an `ipsecauto_operation`) on connection `name` (NULL for operations
+// that take none) for a main loop: nothing is sent and no callback runs until the first
+// `ipsecauto_op_advance`; every exchange with pluto happens inside `ipsecauto_op_advance`
+// (steps that read the configuration, such as add, still run to completion inside one call).
 //
 // On success `*out` is a new operation the caller owns (free it with `ipsecauto_op_free`).
 // On failure `*out` is NULL and the session's `_errmsg` says why.
@@ -185,10 +186,10 @@ enum ipsecauto_result ipsecauto_op_start(struct ipsecauto_session *session,
                                          const char *name,
                                          struct ipsecauto_op **out);
 
-// The descriptor to wait on for readability before calling `ipsecauto_op_advance`, or -1
-// once the operation has finished (or for an invalid handle). An operation of several steps
-// (such as start: add, then up) moves to a new descriptor between steps: ask again after
-// every `ipsecauto_op_advance` that returns `IPSECAUTO_PENDING`. Never close it.
+// The descriptor to wait on for readability before each `ipsecauto_op_advance` (-1 for an
+// invalid handle). It is the same for the whole operation, whatever steps it takes (start:
+// add, then up), and readable at once after `ipsecauto_op_start`. Owned by the operation:
+// never close it; it closes with `ipsecauto_op_free`.
 int ipsecauto_op_fd(const struct ipsecauto_op *op);
 
 // Reads whatever pluto has sent, without blocking: lines go to the line callback (or the
@@ -345,7 +346,7 @@ enum ipsecauto_result ipsecauto_session_set_config_file(struct ipsecauto_session
 
 // Takes the configuration from `text` (the contents of an ipsec.conf) instead of a file.
 // `include` directives in it are resolved against `include_dir` (NULL: the current
-// directory). Errors in it are reported with the file name "<memory>". Both are copied.
+// directory). Errors in it (and `--showonly` lines) name it "<memory>". Both are copied.
 enum ipsecauto_result ipsecauto_session_set_config_text(struct ipsecauto_session *session,
                                                         const char *text,
                                                         const char *include_dir);
@@ -360,8 +361,8 @@ enum ipsecauto_result ipsecauto_session_set_utc(struct ipsecauto_session *sessio
 enum ipsecauto_result ipsecauto_session_set_asynchronous(struct ipsecauto_session *session,
                                                          bool on);
 
-// `--showonly`: send nothing; each line callback call gets (rc 0) a command line `ipsec auto`
-// would run.
+// `--showonly`: send nothing; instead each command line `ipsec auto` would run goes to the
+// line callback (rc 0), and the exit status is 0.
 enum ipsecauto_result ipsecauto_session_set_showonly(struct ipsecauto_session *session, bool on);
 
 // `--remote-host`: the peer address for up (and start) of a connection to `%any`; NULL

@@ -1,170 +1,255 @@
-//! The one place the C ABI reaches into the library to run an operation.
+//! The one place the C ABI reaches into the library: an `ops` plan run step by step without
+//! blocking, behind one descriptor for the caller's main loop.
 //!
-//! Interim: until `ops` lands this drives `client::Exchange` directly for the operations that
-//! need no configuration file; the ABI above it does not change when `ops` takes over.
+//! The descriptor is an epoll set, so it stays the same for the whole operation while the
+//! steps behind it (start = addconn, then whack) come and go; an eventfd in the set makes it
+//! readable when there is work that needs no waiting (the first step, the final result).
 
-use std::os::fd::RawFd;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-use super::operation::ipsecauto_operation::{self, *};
-use super::result::ipsecauto_result;
-use crate::client::{Exchange, Progress, Xauth, DEFAULT_CTL_SOCKET};
+use crate::client::{Exchange, Progress, Xauth};
 use crate::error::{Error, Result};
-use crate::reply::{Line, Rules};
-use crate::request::{Request, Reread};
-use crate::wire::Profile;
+use crate::ops::{self, Operation, Options, Sink, Step, Tool};
+use crate::reply::{rc, Line, Rules};
+use crate::whack_cli;
 
-/// Where the configuration comes from.
-// Read once `ops` runs the operations that need a configuration.
-#[allow(dead_code)]
-#[derive(Clone, Debug, Default)]
-pub(crate) enum ConfigSource {
-    /// The system's ipsec.conf.
-    #[default]
-    Default,
-    File(PathBuf),
-    /// Text in memory; `include` directives resolve against `include_dir`.
-    Text {
-        text: String,
-        include_dir: Option<PathBuf>,
-    },
+/// How a finished step or operation ended: the tool's exit status, and the error that
+/// stopped it, if one did.
+struct Ending {
+    exit_status: i32,
+    error: Option<Error>,
 }
 
-/// Everything an operation is run with (the options of `ipsec auto`).
-#[derive(Clone, Debug)]
-pub(crate) struct Options {
-    pub ctl_socket: PathBuf,
-    pub config: ConfigSource,
-    pub verbose: bool,
-    pub utc: bool,
-    pub asynchronous: bool,
-    pub showonly: bool,
-    pub remote_host: Option<String>,
-    pub timeout: Option<Duration>,
+/// A whack step whose answer is being read.
+struct Current {
+    exchange: Exchange,
 }
 
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            ctl_socket: PathBuf::from(DEFAULT_CTL_SOCKET),
-            config: ConfigSource::Default,
-            verbose: false,
-            utc: false,
-            asynchronous: false,
-            showonly: false,
-            remote_host: None,
-            timeout: None,
-        }
-    }
-}
-
-/// An operation under way: zero or more exchanges with pluto, one at a time.
+/// An operation under way.
 pub(crate) struct Pending {
-    exchange: Option<Exchange>,
-    status: i32,
+    options: Options,
+    steps: VecDeque<Step>,
+    /// Command lines to hand out instead of running anything (`--showonly`).
+    show: Option<Vec<String>>,
+    current: Option<Current>,
+    last: Option<Ending>,
+    epoll: OwnedFd,
+    ready: OwnedFd,
 }
 
-fn request(o: &Options, op: ipsecauto_operation, name: Option<&str>) -> Result<(Request, Rules)> {
-    let mut r = Request {
-        name: name.map(str::to_string),
-        socket_named: true,
-        ..Request::default()
-    };
-    let mut rules = Rules::Whack {
-        asynchronous: false,
-        ignore_errors: false,
-    };
-    r.list.utc = o.utc;
-    match op {
-        IPSECAUTO_OP_UP => {
-            r.initiate = true;
-            r.asynchronous = o.asynchronous;
-            r.remote_host = o.remote_host.clone();
-            rules = Rules::Whack {
-                asynchronous: o.asynchronous,
-                ignore_errors: false,
-            };
-        }
-        IPSECAUTO_OP_DOWN => r.terminate = true,
-        IPSECAUTO_OP_DELETE => r.delete = true,
-        IPSECAUTO_OP_ROUTE => r.route = true,
-        IPSECAUTO_OP_UNROUTE => r.unroute = true,
-        IPSECAUTO_OP_STATUS => r.status = true,
-        IPSECAUTO_OP_READY => r.listen = true,
-        IPSECAUTO_OP_REREADSECRETS => r.reread.secrets = true,
-        IPSECAUTO_OP_REREADALL => r.reread = Reread::ALL,
-        IPSECAUTO_OP_REREADCERTS => r.reread.certs = true,
-        IPSECAUTO_OP_FETCHCRLS => r.reread.fetch_crls = true,
-        IPSECAUTO_OP_LISTALL => r.list.all = true,
-        IPSECAUTO_OP_LISTCERTS => r.list.certs = true,
-        IPSECAUTO_OP_LISTPUBKEYS => r.list.pubkeys = true,
-        IPSECAUTO_OP_CHECKPUBKEYS => r.list.check_pubkeys = true,
-        IPSECAUTO_OP_LISTCACERTS => r.list.cacerts = true,
-        IPSECAUTO_OP_LISTCRLS => r.list.crls = true,
-        IPSECAUTO_OP_PURGEOCSP => {
-            r.list.all = true;
-            r.purge_ocsp = true
-        }
-        IPSECAUTO_OP_ADD | IPSECAUTO_OP_REPLACE | IPSECAUTO_OP_START | IPSECAUTO_OP_ONDEMAND => {
-            return Err(Error::Usage(format!(
-                "{op:?} needs the configuration layer, not built yet"
-            )))
-        }
+fn os_error(call: &'static str) -> Error {
+    Error::Io {
+        call,
+        errno: std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+        reason: std::io::Error::last_os_error().to_string(),
     }
-    Ok((r, rules))
+}
+
+fn epoll_ctl(epoll: RawFd, op: libc::c_int, fd: RawFd) -> Result<()> {
+    let mut ev = libc::epoll_event {
+        events: libc::EPOLLIN as u32,
+        u64: fd as u64,
+    };
+    // SAFETY: both descriptors are open; ev is valid for the call.
+    if unsafe { libc::epoll_ctl(epoll, op, fd, &mut ev) } != 0 {
+        return Err(os_error("epoll_ctl"));
+    }
+    Ok(())
+}
+
+/// The operation in `ops` for an `ipsecauto_operation`.
+pub(crate) fn operation(op: super::operation::ipsecauto_operation) -> Operation {
+    use super::operation::ipsecauto_operation::*;
+    match op {
+        IPSECAUTO_OP_ADD => Operation::Add,
+        IPSECAUTO_OP_DELETE => Operation::Delete,
+        IPSECAUTO_OP_REPLACE => Operation::Replace,
+        IPSECAUTO_OP_START => Operation::Start,
+        IPSECAUTO_OP_UP => Operation::Up,
+        IPSECAUTO_OP_DOWN => Operation::Down,
+        IPSECAUTO_OP_ROUTE => Operation::Route,
+        IPSECAUTO_OP_UNROUTE => Operation::Unroute,
+        IPSECAUTO_OP_ONDEMAND => Operation::Ondemand,
+        IPSECAUTO_OP_STATUS => Operation::Status,
+        IPSECAUTO_OP_READY => Operation::Ready,
+        IPSECAUTO_OP_REREADSECRETS => Operation::RereadSecrets,
+        IPSECAUTO_OP_REREADALL => Operation::RereadAll,
+        IPSECAUTO_OP_REREADCERTS => Operation::RereadCerts,
+        IPSECAUTO_OP_FETCHCRLS => Operation::FetchCrls,
+        IPSECAUTO_OP_LISTALL => Operation::ListAll,
+        IPSECAUTO_OP_LISTCERTS => Operation::ListCerts,
+        IPSECAUTO_OP_LISTPUBKEYS => Operation::ListPubkeys,
+        IPSECAUTO_OP_CHECKPUBKEYS => Operation::CheckPubkeys,
+        IPSECAUTO_OP_LISTCACERTS => Operation::ListCacerts,
+        IPSECAUTO_OP_LISTCRLS => Operation::ListCrls,
+        IPSECAUTO_OP_PURGEOCSP => Operation::PurgeOcsp,
+    }
 }
 
 impl Pending {
-    pub fn start(o: &Options, op: ipsecauto_operation, name: Option<&str>) -> Result<Pending> {
-        if o.showonly {
-            return Err(Error::Usage("showonly is not built yet".into()));
+    /// Plans `op`; nothing is sent until the first `advance`, for which `fd()` is readable
+    /// at once.
+    pub fn new(options: &Options, showonly: bool, op: Operation, name: &str) -> Result<Pending> {
+        let steps = ops::plan(op, name, options);
+        // SAFETY: plain system calls; the results are checked before use.
+        let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if epoll < 0 {
+            return Err(os_error("epoll_create1"));
         }
-        let (r, rules) = request(o, op, name)?;
-        let bytes = Profile::V4_10.encode(&r)?;
-        Ok(Pending {
-            exchange: Some(Exchange::start(&o.ctl_socket, &bytes, rules)?),
-            status: 0,
-        })
-    }
-
-    pub fn fd(&self) -> Option<RawFd> {
-        self.exchange.as_ref().map(Exchange::fd)
-    }
-
-    pub fn advance(
-        &mut self,
-        on_line: &mut dyn FnMut(&Line),
-        xauth: &mut dyn Xauth,
-    ) -> Result<Progress> {
-        let Some(x) = self.exchange.as_mut() else {
-            return Ok(Progress::Done);
+        // SAFETY: epoll is a descriptor we own from here on.
+        let epoll = unsafe { OwnedFd::from_raw_fd(epoll) };
+        // SAFETY: as above.
+        let ready = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if ready < 0 {
+            return Err(os_error("eventfd"));
+        }
+        // SAFETY: ready is a descriptor we own from here on.
+        let ready = unsafe { OwnedFd::from_raw_fd(ready) };
+        epoll_ctl(epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, ready.as_raw_fd())?;
+        let p = Pending {
+            show: showonly.then(|| steps.iter().map(Step::command_line).collect()),
+            options: options.clone(),
+            steps: steps.into(),
+            current: None,
+            last: None,
+            epoll,
+            ready,
         };
-        let p = x.advance(on_line, xauth)?;
-        if p == Progress::Done {
-            self.status = x.exit_status();
-            self.exchange = None;
-        }
+        p.wake(true);
         Ok(p)
     }
 
-    /// The exit status `ipsec auto` would give (final once `advance` says `Done`).
-    pub fn exit_status(&self) -> i32 {
-        self.exchange
-            .as_ref()
-            .map_or(self.status, Exchange::exit_status)
-    }
-
-    /// Stops at once: the socket is closed and pluto's further answer is not read.
-    pub fn cancel(&mut self) {
-        self.exchange = None;
-    }
-
-    /// The exit status `ipsec auto` gives for a failure before pluto's answer is complete.
-    pub fn failure_status(code: ipsecauto_result) -> i32 {
-        match code {
-            ipsecauto_result::IPSECAUTO_USAGE => 2,
-            _ => crate::reply::rc::WHACK_PROBLEM as i32,
+    /// Makes the descriptor readable (or not) without anything from pluto.
+    fn wake(&self, on: bool) {
+        let fd = self.ready.as_raw_fd();
+        if on {
+            let one: u64 = 1;
+            // SAFETY: writes 8 bytes from a valid u64 to our eventfd; a full counter is fine.
+            unsafe { libc::write(fd, (&one as *const u64).cast(), 8) };
+        } else {
+            let mut v: u64 = 0;
+            // SAFETY: reads 8 bytes into a valid u64; EAGAIN (not set) is fine.
+            unsafe { libc::read(fd, (&mut v as *mut u64).cast(), 8) };
         }
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.epoll.as_raw_fd()
+    }
+
+    /// Starts the next step that needs pluto's answer, running those that do not (addconn
+    /// steps run to completion here: they are short exchanges, not yet non-blocking).
+    /// Returns false when no step is left.
+    fn start_next(&mut self, sink: &mut dyn Sink, xauth: &mut dyn Xauth) -> bool {
+        while let Some(step) = self.steps.pop_front() {
+            let ending = match &step {
+                Step::Run {
+                    tool: Tool::Whack,
+                    words,
+                } => match self.start_whack(words) {
+                    Ok(current) => {
+                        self.current = Some(current);
+                        return true;
+                    }
+                    Err(error) => Ending {
+                        exit_status: rc::WHACK_PROBLEM as i32,
+                        error: Some(error),
+                    },
+                },
+                other => {
+                    let mut out =
+                        ops::execute(std::slice::from_ref(other), &self.options, sink, xauth);
+                    let s = out.steps.pop();
+                    Ending {
+                        exit_status: out.exit_status,
+                        error: s.and_then(|s| s.error),
+                    }
+                }
+            };
+            // As in the script, a step's failure does not stop the next one; the last counts.
+            self.last = Some(ending);
+        }
+        false
+    }
+
+    fn start_whack(&mut self, words: &[String]) -> Result<Current> {
+        let call = whack_cli::parse(words).map_err(Error::Usage)?;
+        let message = self.options.profile.encode(&call.request)?;
+        let rules = Rules::Whack {
+            asynchronous: call.request.asynchronous,
+            ignore_errors: call.ignore_errors,
+        };
+        let exchange = Exchange::start(&call.socket, &message, rules)?;
+        epoll_ctl(self.fd(), libc::EPOLL_CTL_ADD, exchange.fd())?;
+        Ok(Current { exchange })
+    }
+
+    /// Ends the current step, taking it out of the epoll set.
+    fn end_current(&mut self, ending: Ending) {
+        if let Some(c) = self.current.take() {
+            // Closing the socket would drop it from the set too; say so explicitly anyway.
+            let _ = epoll_ctl(self.fd(), libc::EPOLL_CTL_DEL, c.exchange.fd());
+        }
+        self.last = Some(ending);
+    }
+
+    /// Does what can be done without blocking. `Ok(Done)` and `Err` are final.
+    pub fn advance(&mut self, sink: &mut dyn Sink, xauth: &mut dyn Xauth) -> Result<Progress> {
+        self.wake(false);
+        if let Some(lines) = self.show.take() {
+            self.steps.clear();
+            for l in lines {
+                sink.line(&Line {
+                    rc: rc::COMMENT,
+                    output: format!("{l}\n").into_bytes(),
+                    text_start: 0,
+                });
+            }
+            self.last = Some(Ending {
+                exit_status: 0,
+                error: None,
+            });
+            return Ok(Progress::Done);
+        }
+        loop {
+            if self.current.is_none() && !self.start_next(sink, xauth) {
+                return match self.last.as_mut().and_then(|l| l.error.take()) {
+                    Some(e) => Err(e),
+                    None => Ok(Progress::Done),
+                };
+            }
+            let c = self.current.as_mut().expect("a step was started");
+            let mut on_line = |l: &Line| sink.line(l);
+            match c.exchange.advance(&mut on_line, xauth) {
+                Ok(Progress::Pending) => return Ok(Progress::Pending),
+                Ok(Progress::Done) => {
+                    let x = &c.exchange;
+                    let ending = Ending {
+                        exit_status: x.exit_status(),
+                        error: x.ending().missing_prefix.as_ref().map(|l| Error::Protocol {
+                            line: String::from_utf8_lossy(l).into_owned(),
+                        }),
+                    };
+                    self.end_current(ending);
+                }
+                Err(error) => self.end_current(Ending {
+                    exit_status: rc::WHACK_PROBLEM as i32,
+                    error: Some(error),
+                }),
+            }
+        }
+    }
+
+    /// The exit status `ipsec auto` would give: the last finished step's.
+    pub fn exit_status(&self) -> i32 {
+        self.last.as_ref().map_or(0, |l| l.exit_status)
+    }
+
+    /// Stops at once: the current socket is closed, and no further step runs.
+    pub fn cancel(&mut self) {
+        self.steps.clear();
+        self.show = None;
+        self.current = None;
     }
 }

@@ -1,7 +1,8 @@
 //! What every entry point does before and after its work: check that handles are live and
 //! strings are UTF-8, catch panics, and keep the last failure on the handle for `_errmsg`.
 
-use std::collections::HashSet;
+use std::any::TypeId;
+use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -94,26 +95,35 @@ impl LastError {
     }
 }
 
-/// Handles handed out and not yet freed, by address: lets every entry refuse a freed or
-/// foreign pointer instead of touching it (a double free returns `IPSECAUTO_INVALID_HANDLE`).
-static LIVE: Lazy<Mutex<HashSet<usize>>> = Lazy::new(|| Mutex::new(HashSet::new()));
+/// Handles handed out and not yet freed, by address, with their type: lets every entry refuse
+/// a freed, foreign or wrongly typed pointer instead of touching it (a double free returns
+/// `IPSECAUTO_INVALID_HANDLE`).
+static LIVE: Lazy<Mutex<HashMap<usize, TypeId>>> = Lazy::new(|| Mutex::new(HashMap::new()));
 
-fn live() -> std::sync::MutexGuard<'static, HashSet<usize>> {
+fn live() -> std::sync::MutexGuard<'static, HashMap<usize, TypeId>> {
     // A panic while holding this lock cannot leave the set half-changed: recover it.
     LIVE.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Moves `value` to the heap and registers it as a live handle.
-pub(crate) fn new_handle<T>(value: T) -> *mut T {
+pub(crate) fn new_handle<T: 'static>(value: T) -> *mut T {
     let p = Box::into_raw(Box::new(value));
-    live().insert(p as usize);
+    live().insert(p as usize, TypeId::of::<T>());
     p
 }
 
+fn is_live<T: 'static>(live: &HashMap<usize, TypeId>, p: *const T) -> bool {
+    live.get(&(p as usize)) == Some(&TypeId::of::<T>())
+}
+
 /// Unregisters and drops a handle; false if it was not live.
-pub(crate) fn free_handle<T>(p: *mut T) -> bool {
-    if p.is_null() || !live().remove(&(p as usize)) {
-        return false;
+pub(crate) fn free_handle<T: 'static>(p: *mut T) -> bool {
+    {
+        let mut live = live();
+        if p.is_null() || !is_live(&live, p) {
+            return false;
+        }
+        live.remove(&(p as usize));
     }
     // SAFETY: p came from Box::into_raw in new_handle and was live until just now.
     drop(unsafe { Box::from_raw(p) });
@@ -121,11 +131,11 @@ pub(crate) fn free_handle<T>(p: *mut T) -> bool {
 }
 
 /// The handle behind `p` if it is live.
-pub(crate) fn handle<'a, T>(p: *const T) -> Outcome<&'a mut T> {
+pub(crate) fn handle<'a, T: 'static>(p: *const T) -> Outcome<&'a mut T> {
     if p.is_null() {
         return Err(Failure::new(IPSECAUTO_NULL_ARGUMENT, "handle is NULL"));
     }
-    if !live().contains(&(p as usize)) {
+    if !is_live(&live(), p) {
         return Err(Failure::new(
             IPSECAUTO_INVALID_HANDLE,
             "handle is not live (freed, or not made by this library)",
@@ -186,7 +196,7 @@ pub(crate) trait Handle {
 
 /// The common shape of an entry taking a handle: check it, run `f` under the panic boundary,
 /// keep the failure on the handle. A NULL or dead handle only gets its code.
-pub(crate) fn with_handle<T: Handle>(
+pub(crate) fn with_handle<T: Handle + 'static>(
     p: *const T,
     f: impl FnOnce(&mut T) -> Outcome<ipsecauto_result>,
 ) -> ipsecauto_result {

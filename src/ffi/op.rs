@@ -5,11 +5,11 @@ use std::collections::VecDeque;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_uint, c_void};
 
-use super::backend::{Options, Pending};
+use super::backend::{operation, Pending};
 use super::boundary::*;
 use super::operation::ipsecauto_operation;
 use super::result::ipsecauto_result::{self, *};
-use super::session::ipsecauto_session;
+use super::session::{ipsecauto_session, Settings};
 use crate::client::{wait_readable, Progress, Xauth};
 use crate::reply::{rc, Line, Prompt};
 
@@ -100,7 +100,7 @@ pub(crate) struct Running {
 
 impl Running {
     pub fn start(
-        options: &Options,
+        settings: &Settings,
         cb: Callbacks,
         op: c_uint,
         name: *const c_char,
@@ -108,7 +108,7 @@ impl Running {
         let op = ipsecauto_operation::from_c(op)
             .ok_or_else(|| Failure::new(IPSECAUTO_USAGE, format!("unknown operation {op}")))?;
         let name = opt_str_arg(name, "connection name")?;
-        match (op.takes_name(), name) {
+        match (op.takes_name(), name.filter(|n| !n.is_empty())) {
             (true, None) => {
                 return Err(Failure::new(
                     IPSECAUTO_USAGE,
@@ -123,8 +123,14 @@ impl Running {
             }
             _ => {}
         }
+        let pending = Pending::new(
+            &settings.ops,
+            settings.showonly,
+            operation(op),
+            name.unwrap_or(""),
+        )?;
         Ok(Running {
-            pending: Pending::start(options, op, name)?,
+            pending,
             cb,
             queue: VecDeque::new(),
             taken: None,
@@ -135,10 +141,7 @@ impl Running {
     }
 
     pub fn fd(&self) -> c_int {
-        if self.finished.is_some() {
-            return -1;
-        }
-        self.pending.fd().unwrap_or(-1)
+        self.pending.fd()
     }
 
     /// Reads what has arrived: `IPSECAUTO_PENDING`, or the final result.
@@ -196,7 +199,7 @@ impl Running {
             }
             (None, Err(e)) => {
                 self.pending.cancel();
-                self.exit_status = Pending::failure_status(ipsecauto_result::of(&e));
+                self.exit_status = self.pending.exit_status();
                 Err(e.into())
             }
         };
@@ -207,16 +210,16 @@ impl Running {
         outcome
     }
 
-    /// Runs to the end, waiting at most `timeout` for each read.
-    pub fn finish(&mut self, options: &Options) -> Outcome<ipsecauto_result> {
+    /// Runs to the end, waiting at most the session's timeout for each read.
+    pub fn finish(&mut self, settings: &Settings) -> Outcome<ipsecauto_result> {
         loop {
             match self.advance()? {
                 IPSECAUTO_PENDING => {}
                 done => return Ok(done),
             }
-            if let Err(e) = wait_readable(self.pending.fd().unwrap_or(-1), options.timeout) {
+            if let Err(e) = wait_readable(self.pending.fd(), settings.ops.timeout) {
                 self.pending.cancel();
-                self.exit_status = Pending::failure_status(ipsecauto_result::of(&e));
+                self.exit_status = rc::WHACK_PROBLEM as c_int;
                 self.finished = Some(ipsecauto_result::of(&e));
                 return Err(e.into());
             }
@@ -257,9 +260,10 @@ impl Handle for ipsecauto_op {
     }
 }
 
-/// Starts `operation` (an `ipsecauto_operation`) on connection `name` (NULL for operations
-/// that take none) without waiting for pluto's answer. Connecting and sending happen now (a
-/// local socket: quick); reading the answer happens in `ipsecauto_op_advance`.
+/// Prepares `operation` (an `ipsecauto_operation`) on connection `name` (NULL for operations
+/// that take none) for a main loop: nothing is sent and no callback runs until the first
+/// `ipsecauto_op_advance`; every exchange with pluto happens inside `ipsecauto_op_advance`
+/// (steps that read the configuration, such as add, still run to completion inside one call).
 ///
 /// On success `*out` is a new operation the caller owns (free it with `ipsecauto_op_free`).
 /// On failure `*out` is NULL and the session's `_errmsg` says why.
@@ -275,7 +279,7 @@ pub extern "C" fn ipsecauto_op_start(
         if out.is_null() {
             return Err(Failure::new(IPSECAUTO_NULL_ARGUMENT, "out is NULL"));
         }
-        let running = Running::start(&s.options, s.callbacks, operation, name)?;
+        let running = Running::start(&s.settings, s.callbacks, operation, name)?;
         put(
             out,
             new_handle(ipsecauto_op {
@@ -287,10 +291,10 @@ pub extern "C" fn ipsecauto_op_start(
     })
 }
 
-/// The descriptor to wait on for readability before calling `ipsecauto_op_advance`, or -1
-/// once the operation has finished (or for an invalid handle). An operation of several steps
-/// (such as start: add, then up) moves to a new descriptor between steps: ask again after
-/// every `ipsecauto_op_advance` that returns `IPSECAUTO_PENDING`. Never close it.
+/// The descriptor to wait on for readability before each `ipsecauto_op_advance` (-1 for an
+/// invalid handle). It is the same for the whole operation, whatever steps it takes (start:
+/// add, then up), and readable at once after `ipsecauto_op_start`. Owned by the operation:
+/// never close it; it closes with `ipsecauto_op_free`.
 #[no_mangle]
 pub extern "C" fn ipsecauto_op_fd(op: *const ipsecauto_op) -> c_int {
     catch(|| handle(op).map(|o| o.running.fd())).unwrap_or(-1)
@@ -366,7 +370,7 @@ pub extern "C" fn ipsecauto_op_free(op: *mut ipsecauto_op) -> ipsecauto_result {
 }
 
 /// `_errmsg` for any handle: its message, or a static one if the handle is unusable.
-pub(crate) fn errmsg<T: Handle>(p: *const T) -> *const c_char {
+pub(crate) fn errmsg<T: Handle + 'static>(p: *const T) -> *const c_char {
     match catch(|| handle(p)) {
         Ok(h) => h.last_error().message.as_ptr(),
         Err(f) if f.code == IPSECAUTO_NULL_ARGUMENT => "handle is NULL\0".as_ptr().cast(),
@@ -375,7 +379,7 @@ pub(crate) fn errmsg<T: Handle>(p: *const T) -> *const c_char {
 }
 
 /// `_free` for any handle.
-pub(crate) fn free<T>(p: *mut T) -> ipsecauto_result {
+pub(crate) fn free<T: 'static>(p: *mut T) -> ipsecauto_result {
     if p.is_null() {
         return IPSECAUTO_OK;
     }

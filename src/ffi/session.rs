@@ -5,20 +5,27 @@ use std::os::raw::{c_char, c_int, c_uint, c_void};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::backend::{ConfigSource, Options};
 use super::boundary::*;
 use super::op::{
     errmsg, free, ipsecauto_line_callback, ipsecauto_xauth_callback, Callbacks, Running,
 };
 use super::result::ipsecauto_result::{self, *};
+use crate::ops::{ConfigSource, Options};
 
 /// A set of options and callbacks for running operations, and the last error of the calls
 /// made with it. Made by `ipsecauto_session_new`, freed by `ipsecauto_session_free`. Use it
 /// from one thread at a time; use one session per thread for parallel work.
 pub struct ipsecauto_session {
-    pub(crate) options: Options,
+    pub(crate) settings: Settings,
     pub(crate) callbacks: Callbacks,
     last: LastError,
+}
+
+/// A session's options: `ipsec auto`'s flags.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Settings {
+    pub ops: Options,
+    pub showonly: bool,
 }
 
 impl Handle for ipsecauto_session {
@@ -34,6 +41,12 @@ pub(crate) fn with_session(
     with_handle(p, f)
 }
 
+/// The name configuration text stands under in messages.
+const MEMORY: &str = "<memory>";
+
+/// `ipsec auto`'s exit status when it rejects its arguments.
+const USAGE_STATUS: c_int = 2;
+
 /// Makes a session with `ipsec auto`'s defaults: socket /run/pluto/pluto.ctl, configuration
 /// /etc/ipsec.conf, no timeout, no callbacks. `*out` is owned by the caller.
 #[no_mangle]
@@ -44,7 +57,7 @@ pub extern "C" fn ipsecauto_session_new(out: *mut *mut ipsecauto_session) -> ips
     put(out, std::ptr::null_mut());
     match catch(|| {
         Ok(new_handle(ipsecauto_session {
-            options: Options::default(),
+            settings: Settings::default(),
             callbacks: Callbacks::default(),
             last: LastError::default(),
         }))
@@ -106,7 +119,7 @@ fn set(
     session: *mut ipsecauto_session,
     f: impl FnOnce(&mut Options) -> Outcome<()>,
 ) -> ipsecauto_result {
-    with_session(session, |s| f(&mut s.options).map(|_| IPSECAUTO_OK))
+    with_session(session, |s| f(&mut s.settings.ops).map(|_| IPSECAUTO_OK))
 }
 
 /// Talks to pluto through the control socket at `path` (`--ctlsocket`); NULL restores the
@@ -139,7 +152,7 @@ pub extern "C" fn ipsecauto_session_set_config_file(
 
 /// Takes the configuration from `text` (the contents of an ipsec.conf) instead of a file.
 /// `include` directives in it are resolved against `include_dir` (NULL: the current
-/// directory). Errors in it are reported with the file name "<memory>". Both are copied.
+/// directory). Errors in it (and `--showonly` lines) name it "<memory>". Both are copied.
 #[no_mangle]
 pub extern "C" fn ipsecauto_session_set_config_text(
     session: *mut ipsecauto_session,
@@ -149,7 +162,11 @@ pub extern "C" fn ipsecauto_session_set_config_text(
     set(session, |o| {
         let text = str_arg(text, "text")?.to_string();
         let include_dir = opt_str_arg(include_dir, "include_dir")?.map(PathBuf::from);
-        o.config = ConfigSource::Text { text, include_dir };
+        o.config = ConfigSource::Text {
+            name: MEMORY.into(),
+            text,
+            include_dir: include_dir.unwrap_or_else(|| PathBuf::from(".")),
+        };
         Ok(())
     })
 }
@@ -190,16 +207,16 @@ pub extern "C" fn ipsecauto_session_set_asynchronous(
     })
 }
 
-/// `--showonly`: send nothing; each line callback call gets (rc 0) a command line `ipsec auto`
-/// would run.
+/// `--showonly`: send nothing; instead each command line `ipsec auto` would run goes to the
+/// line callback (rc 0), and the exit status is 0.
 #[no_mangle]
 pub extern "C" fn ipsecauto_session_set_showonly(
     session: *mut ipsecauto_session,
     on: bool,
 ) -> ipsecauto_result {
-    set(session, |o| {
-        o.showonly = on;
-        Ok(())
+    with_session(session, |s| {
+        s.settings.showonly = on;
+        Ok(IPSECAUTO_OK)
     })
 }
 
@@ -273,13 +290,10 @@ pub extern "C" fn ipsecauto_run(
     name: *const c_char,
     exit_status: *mut c_int,
 ) -> ipsecauto_result {
-    put(exit_status, crate::reply::rc::WHACK_PROBLEM as c_int);
+    put(exit_status, USAGE_STATUS);
     with_session(session, |s| {
-        let mut r = Running::start(&s.options, s.callbacks, operation, name).map_err(|f| {
-            put(exit_status, super::backend::Pending::failure_status(f.code));
-            f
-        })?;
-        let outcome = r.finish(&s.options);
+        let mut r = Running::start(&s.settings, s.callbacks, operation, name)?;
+        let outcome = r.finish(&s.settings);
         put(exit_status, r.exit_status());
         outcome
     })
