@@ -84,18 +84,26 @@ fn main() {
     }
 
     let (_, text) = west.run(Operation::Up, "demo");
-    check("west initiated and the IKE SA is established", text.contains("established IKE SA"), f);
+    check(
+        "west initiated and the IKE SA is established",
+        text.contains("established IKE SA"),
+        f,
+    );
 
     for side in [&west, &east] {
         let (st, text) = side.run(Operation::Status, "");
-        let ike = text.lines().any(|l| l.contains("\"demo\"") && l.contains("ESTABLISHED_IKE_SA"));
+        let ike = text
+            .lines()
+            .any(|l| l.contains("\"demo\"") && l.contains("ESTABLISHED_IKE_SA"));
         check("status shows the established IKE SA", st == 0 && ike, f);
     }
 
     let (st, _) = west.run(Operation::Down, "demo");
     check("down", st == 0, f);
     let (_, text) = west.run(Operation::Status, "");
-    let gone = !text.lines().any(|l| l.contains("\"demo\"") && l.contains("ESTABLISHED_IKE_SA"));
+    let gone = !text
+        .lines()
+        .any(|l| l.contains("\"demo\"") && l.contains("ESTABLISHED_IKE_SA"));
     check("status no longer shows an IKE SA on west", gone, f);
 
     for side in [&west, &east] {
@@ -107,7 +115,11 @@ fn main() {
     if failures.is_empty() {
         println!("demo: every step did what it says");
     } else {
-        println!("demo: {} step(s) failed: {}", failures.len(), failures.join("; "));
+        println!(
+            "demo: {} step(s) failed: {}",
+            failures.len(),
+            failures.join("; ")
+        );
         exit(1);
     }
 }
