@@ -36,3 +36,6 @@ test: setup lint test-rust test-conformance
 
 clean:
 	$(CARGO) clean
+
+demo:
+	./scripts/demo.sh
