@@ -58,7 +58,7 @@ examples-build:
 
 python-install:
 	rm -rf $(FFI_PYSITE)
-	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation --target $(FFI_PYSITE) ./bindings/python
+	$(PYTHON) -m pip install --quiet --no-deps --target $(FFI_PYSITE) ./bindings/python
 
 # Runs every C and Python example against a capturing stand-in socket and a private pluto,
 # and the C examples under valgrind.
