@@ -2,8 +2,9 @@
  * connection from memory and brings it up, never blocking the loop, and answers pluto's XAUTH
  * prompts from its own secrets.
  *
- *   nm_plugin CTLSOCKET NAME USERNAME PASSWORD [TIMEOUT_S]
+ *   nm_plugin CTLSOCKET NAME USERNAME PASSWORD [TIMEOUT_S [--skip-add]]
  *
+ * --skip-add: the connection is already loaded in pluto; only bring it up.
  * Exits with the status of the last step (0 when the connection came up).
  */
 #include <stdio.h>
@@ -136,7 +137,8 @@ static gboolean on_timeout(gpointer userdata)
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: %s CTLSOCKET NAME USERNAME PASSWORD [TIMEOUT_S]\n", argv[0]);
+		fprintf(stderr, "usage: %s CTLSOCKET NAME USERNAME PASSWORD [TIMEOUT_S [--skip-add]]\n",
+			argv[0]);
 		return 2;
 	}
 	plugin p = {
@@ -158,7 +160,9 @@ int main(int argc, char **argv)
 	g_free(config);
 	guint tick = g_timeout_add(1, on_tick, &p);
 	guint timeout = g_timeout_add_seconds(argc > 5 ? (guint)atoi(argv[5]) : 30, on_timeout, &p);
-	if (begin(&p, IPSECAUTO_OP_ADD))
+	if (argc > 6 && strcmp(argv[6], "--skip-add") == 0)
+		p.step = STEP_UP;
+	if (begin(&p, p.step == STEP_ADD ? IPSECAUTO_OP_ADD : IPSECAUTO_OP_UP))
 		g_main_loop_run(p.loop);
 	else
 		p.exit_status = 2;

@@ -2,7 +2,7 @@
 //! strings are UTF-8, catch panics, and keep the last failure on the handle for `_errmsg`.
 
 use std::any::TypeId;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -98,9 +98,9 @@ impl LastError {
 /// Handles handed out and not yet freed, by address, with their type: lets every entry refuse
 /// a freed, foreign or wrongly typed pointer instead of touching it (a double free returns
 /// `IPSECAUTO_INVALID_HANDLE`).
-static LIVE: Lazy<Mutex<HashMap<usize, TypeId>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+static LIVE: Lazy<Mutex<BTreeMap<usize, TypeId>>> = Lazy::new(|| Mutex::new(BTreeMap::new()));
 
-fn live() -> std::sync::MutexGuard<'static, HashMap<usize, TypeId>> {
+fn live() -> std::sync::MutexGuard<'static, BTreeMap<usize, TypeId>> {
     // A panic while holding this lock cannot leave the set half-changed: recover it.
     LIVE.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -112,7 +112,7 @@ pub(crate) fn new_handle<T: 'static>(value: T) -> *mut T {
     p
 }
 
-fn is_live<T: 'static>(live: &HashMap<usize, TypeId>, p: *const T) -> bool {
+fn is_live<T: 'static>(live: &BTreeMap<usize, TypeId>, p: *const T) -> bool {
     live.get(&(p as usize)) == Some(&TypeId::of::<T>())
 }
 

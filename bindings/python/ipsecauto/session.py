@@ -240,21 +240,24 @@ class Session:
                 self._c.ipsecauto_session_set_xauth_callback(h, _lib.XAUTH_CALLBACK(), None)
         raise AssertionError("unreachable")
 
-    def begin(self, op: OpName, name: Optional[str] = None) -> "Operation":
-        """Starts an operation for a main loop: see `Operation`."""
+    def begin(self, op: OpName, name: Optional[str] = None, *,
+              on_line: Optional[OnLine] = None) -> "Operation":
+        """Starts an operation for a main loop: see `Operation`. `on_line` is called for each
+        line as `advance()` reads it, in order with the XAUTH callable's calls."""
         o = _op(op)
-        calls = _Calls(None, self.xauth)
+        calls = _Calls(on_line, self.xauth)
         out = ctypes.c_void_p()
         with self._lock:
             h = self._handle()
-            # Lines are queued in the operation (no line callback); XAUTH goes to ours.
-            self._c.ipsecauto_session_set_line_callback(h, _lib.LINE_CALLBACK(), None)
+            # The operation keeps its own copy of the callbacks set now.
+            self._c.ipsecauto_session_set_line_callback(h, calls.c_line, None)
             self._c.ipsecauto_session_set_xauth_callback(h, calls.c_xauth, None)
             try:
                 r = self._c.ipsecauto_op_start(h, int(o), _enc(name), ctypes.byref(out))
                 if r != Code.OK:
                     self._fail(r)
             finally:
+                self._c.ipsecauto_session_set_line_callback(h, _lib.LINE_CALLBACK(), None)
                 self._c.ipsecauto_session_set_xauth_callback(h, _lib.XAUTH_CALLBACK(), None)
         return Operation(self._c, out.value, calls)
 
@@ -278,7 +281,7 @@ class Session:
                         on_line: Optional[OnLine] = None, check: bool = True) -> Result:
         """Runs an operation on the running asyncio loop, without blocking it."""
         loop = asyncio.get_running_loop()
-        operation = self.begin(op, name)
+        operation = self.begin(op, name, on_line=on_line)
         ready = asyncio.Event()
         fd = operation.fileno()
         loop.add_reader(fd, ready.set)
@@ -286,11 +289,7 @@ class Session:
             while True:
                 await ready.wait()
                 ready.clear()
-                done = operation.advance(check=check)
-                for ln in operation.take_lines():
-                    if on_line is not None:
-                        on_line(ln)
-                if done:
+                if operation.advance(check=check):
                     return operation.result
         except asyncio.CancelledError:
             operation.cancel()
@@ -374,7 +373,7 @@ class Operation:
 
     def __init__(self, c: ctypes.CDLL, handle: int, calls: _Calls) -> None:
         self._c, self._h, self._calls = c, handle, calls
-        self._lines: List[Line] = []
+        self._taken = 0
         self._result: Optional[Result] = None
 
     def fileno(self) -> int:
@@ -385,10 +384,6 @@ class Operation:
         if self._h is None:
             raise IpsecautoError("operation is closed", code=Code.INVALID_HANDLE)
         r = self._c.ipsecauto_op_advance(self._h)
-        rc, text = ctypes.c_uint(), ctypes.c_char_p()
-        while self._c.ipsecauto_op_next_line(self._h, ctypes.byref(rc), ctypes.byref(text)):
-            self._lines.append(Line(rc.value, (text.value or b"").decode("utf-8", "replace")))
-        self._calls.lines.extend(self._lines[len(self._calls.lines):])
         if r == Code.PENDING:
             return False
         status = self._c.ipsecauto_op_exit_status(self._h)
@@ -401,7 +396,9 @@ class Operation:
         return True
 
     def take_lines(self) -> List[Line]:
-        lines, self._lines = self._lines, []
+        """The lines read since the last call."""
+        lines = self._calls.lines[self._taken:]
+        self._taken = len(self._calls.lines)
         return lines
 
     @property
