@@ -83,6 +83,10 @@ typedef enum ipsecauto_operation {
   IPSECAUTO_OP_LISTCRLS = 21,
   // `--purgeocsp`: list all, and purge pluto's OCSP cache.
   IPSECAUTO_OP_PURGEOCSP = 22,
+  // The whole-file pass libreswan runs at start-up (`ipsec addconn --autoall`): every conn
+  // with `auto=add`, `ondemand` or `start` is added, pluto is told to listen, `ondemand`
+  // conns are routed and `start` conns initiated (asynchronously).
+  IPSECAUTO_OP_AUTOALL = 23,
 } ipsecauto_operation;
 
 // What an XAUTH prompt asks for.
@@ -305,6 +309,10 @@ enum ipsecauto_result ipsecauto_listcrls(struct ipsecauto_session *session, int 
 
 // `ipsec auto --purgeocsp`: lists all and purges the OCSP cache.
 enum ipsecauto_result ipsecauto_purgeocsp(struct ipsecauto_session *session, int *exit_status);
+
+// The whole-file pass (`IPSECAUTO_OP_AUTOALL`): what libreswan's start-up does with every
+// conn's `auto=`.
+enum ipsecauto_result ipsecauto_autoall(struct ipsecauto_session *session, int *exit_status);
 
 // The name of a result code ("IPSECAUTO_TIMEOUT"), or "IPSECAUTO_UNKNOWN" for a value that is
 // none. Static storage: never free it.

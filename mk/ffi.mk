@@ -27,7 +27,7 @@ FFI_PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
 .PHONY: ffi-lib install examples examples-build python-install python-test
 
 ffi-lib:
-	$(CARGO) build --release --lib
+	$(CARGO) build --release --lib --bin ipsec-auto
 
 install: ffi-lib
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)

@@ -8,9 +8,10 @@
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
+use super::operation::ipsecauto_operation;
 use crate::client::{Exchange, Progress, Xauth};
 use crate::error::{Error, Result};
-use crate::ops::{self, Operation, Options, Sink, Step, Tool};
+use crate::ops::{self, ConfigSource, Operation, Options, Sink, Step, Tool};
 use crate::reply::{rc, Line, Rules};
 use crate::whack_cli;
 
@@ -58,10 +59,35 @@ fn epoll_ctl(epoll: RawFd, op: libc::c_int, fd: RawFd) -> Result<()> {
     Ok(())
 }
 
-/// The operation in `ops` for an `ipsecauto_operation`.
-pub(crate) fn operation(op: super::operation::ipsecauto_operation) -> Operation {
+/// The steps `op` takes. The whole-file pass is no `ipsec auto` operation but the
+/// `ipsec addconn --autoall` libreswan's start-up runs, so `ops` has no plan for it.
+pub(crate) fn plan(op: ipsecauto_operation, name: &str, o: &Options) -> Vec<Step> {
+    let Some(operation) = operation(op) else {
+        let mut words = vec![
+            "--ctlsocket".to_string(),
+            o.ctl_socket.display().to_string(),
+        ];
+        if o.verbose {
+            words.push("--verbose".into());
+        }
+        match &o.config {
+            ConfigSource::Default => {}
+            ConfigSource::File(p) => words.extend(["--config".into(), p.display().to_string()]),
+            ConfigSource::Text { name, .. } => words.extend(["--config".into(), name.clone()]),
+        }
+        words.push("--autoall".into());
+        return vec![Step::Run {
+            tool: Tool::Addconn,
+            words,
+        }];
+    };
+    ops::plan(operation, name, o)
+}
+
+/// The operation in `ops` for an `ipsecauto_operation` (None for the whole-file pass).
+fn operation(op: ipsecauto_operation) -> Option<Operation> {
     use super::operation::ipsecauto_operation::*;
-    match op {
+    Some(match op {
         IPSECAUTO_OP_ADD => Operation::Add,
         IPSECAUTO_OP_DELETE => Operation::Delete,
         IPSECAUTO_OP_REPLACE => Operation::Replace,
@@ -84,14 +110,20 @@ pub(crate) fn operation(op: super::operation::ipsecauto_operation) -> Operation 
         IPSECAUTO_OP_LISTCACERTS => Operation::ListCacerts,
         IPSECAUTO_OP_LISTCRLS => Operation::ListCrls,
         IPSECAUTO_OP_PURGEOCSP => Operation::PurgeOcsp,
-    }
+        IPSECAUTO_OP_AUTOALL => return None,
+    })
 }
 
 impl Pending {
     /// Plans `op`; nothing is sent until the first `advance`, for which `fd()` is readable
     /// at once.
-    pub fn new(options: &Options, showonly: bool, op: Operation, name: &str) -> Result<Pending> {
-        let steps = ops::plan(op, name, options);
+    pub fn new(
+        options: &Options,
+        showonly: bool,
+        op: ipsecauto_operation,
+        name: &str,
+    ) -> Result<Pending> {
+        let steps = plan(op, name, options);
         // SAFETY: plain system calls; the results are checked before use.
         let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if epoll < 0 {

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_uint, c_void};
 
-use super::backend::{operation, Pending};
+use super::backend::Pending;
 use super::boundary::*;
 use super::operation::ipsecauto_operation;
 use super::result::ipsecauto_result::{self, *};
@@ -123,12 +123,7 @@ impl Running {
             }
             _ => {}
         }
-        let pending = Pending::new(
-            &settings.ops,
-            settings.showonly,
-            operation(op),
-            name.unwrap_or(""),
-        )?;
+        let pending = Pending::new(&settings.ops, settings.showonly, op, name.unwrap_or(""))?;
         Ok(Running {
             pending,
             cb,

@@ -52,12 +52,16 @@ pub enum ipsecauto_operation {
     IPSECAUTO_OP_LISTCRLS = 21,
     /// `--purgeocsp`: list all, and purge pluto's OCSP cache.
     IPSECAUTO_OP_PURGEOCSP = 22,
+    /// The whole-file pass libreswan runs at start-up (`ipsec addconn --autoall`): every conn
+    /// with `auto=add`, `ondemand` or `start` is added, pluto is told to listen, `ondemand`
+    /// conns are routed and `start` conns initiated (asynchronously).
+    IPSECAUTO_OP_AUTOALL = 23,
 }
 
 use ipsecauto_operation::*;
 
 impl ipsecauto_operation {
-    pub const ALL: [ipsecauto_operation; 22] = [
+    pub const ALL: [ipsecauto_operation; 23] = [
         IPSECAUTO_OP_ADD,
         IPSECAUTO_OP_DELETE,
         IPSECAUTO_OP_REPLACE,
@@ -80,6 +84,7 @@ impl ipsecauto_operation {
         IPSECAUTO_OP_LISTCACERTS,
         IPSECAUTO_OP_LISTCRLS,
         IPSECAUTO_OP_PURGEOCSP,
+        IPSECAUTO_OP_AUTOALL,
     ];
 
     pub fn from_c(v: c_uint) -> Option<ipsecauto_operation> {

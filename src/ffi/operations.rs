@@ -278,3 +278,18 @@ pub extern "C" fn ipsecauto_purgeocsp(
         exit_status,
     )
 }
+
+/// The whole-file pass (`IPSECAUTO_OP_AUTOALL`): what libreswan's start-up does with every
+/// conn's `auto=`.
+#[no_mangle]
+pub extern "C" fn ipsecauto_autoall(
+    session: *mut ipsecauto_session,
+    exit_status: *mut c_int,
+) -> ipsecauto_result {
+    ipsecauto_run(
+        session,
+        IPSECAUTO_OP_AUTOALL as c_uint,
+        std::ptr::null(),
+        exit_status,
+    )
+}

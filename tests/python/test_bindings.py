@@ -17,7 +17,7 @@ from ipsecauto import Op
 import support
 
 CONFIG_FREE = [op for op in Op if op not in (Op.ADD, Op.REPLACE, Op.START, Op.ONDEMAND,
-                                              Op.FETCHCRLS)]
+                                              Op.FETCHCRLS, Op.AUTOALL)]
 
 
 def args_for(op, utc=False, asynchronous=False, remote=None):

@@ -36,6 +36,8 @@ class Op(enum.IntEnum):
     LISTCACERTS = 20
     LISTCRLS = 21
     PURGEOCSP = 22
+    #: The whole-file pass (`ipsec addconn --autoall`): every conn's `auto=` acted on.
+    AUTOALL = 23
 
     @property
     def takes_name(self) -> bool:
@@ -364,6 +366,10 @@ class Session:
 
     def purgeocsp(self, **kw) -> Result:
         return self.run(Op.PURGEOCSP, **kw)
+
+    def autoall(self, **kw) -> Result:
+        """The whole-file pass: what libreswan's start-up does with every conn's `auto=`."""
+        return self.run(Op.AUTOALL, **kw)
 
 
 class Operation:
