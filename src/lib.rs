@@ -5,6 +5,7 @@
 //! `ops` composes these into the operations of `ipsec auto`; `ffi` exposes them to C.
 
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod reply;
 pub mod request;
