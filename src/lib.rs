@@ -7,6 +7,7 @@
 mod addconn_step;
 pub mod cli;
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod ops;
 pub mod reply;
