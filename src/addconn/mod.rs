@@ -39,8 +39,27 @@ pub trait Env {
     fn resolve(&self, name: &str, family: IpFamily) -> Option<IpAddr>;
     /// `left=%IFACE`: `None` if the interface is absent or down; else its address and, for a
     /// point-to-point link, the peer address (each if it has one of `family`).
-    fn interface(&self, name: &str, family: IpFamily) -> Option<(Option<IpAddr>, Option<IpAddr>)>;
-    /// The kernel's answer to a routing query.
+    fn interface(&self, name: &str, family: IpFamily) -> Option<(Option<IpAddr>, Option<IpAddr>)> {
+        // 4.10 asks with SIOCGIFFLAGS/SIOCGIFADDR/SIOCGIFDSTADDR, which only know IPv4
+        // addresses: for IPv6 the interface may be up but yields no address.
+        let mut up = false;
+        let mut addr = None;
+        let mut peer = None;
+        with_ifaddrs(|ifa| {
+            if ifa_name(ifa) == name {
+                up |= ifa.ifa_flags & libc::IFF_UP as u32 != 0;
+                if addr.is_none() && family == IpFamily::V4 {
+                    addr = sockaddr_ip(ifa.ifa_addr, family);
+                    if ifa.ifa_flags & libc::IFF_POINTOPOINT as u32 != 0 && addr.is_some() {
+                        peer = sockaddr_ip(ifa.ifa_ifu, family);
+                    }
+                }
+            }
+            None::<()>
+        });
+        up.then_some((addr, peer))
+    }
+
     fn routes(&self, query: &RouteQuery) -> std::result::Result<Vec<Route>, String>;
     /// The peer address of a point-to-point interface.
     fn point_to_point_peer(&self, iface: &str, family: IpFamily) -> Option<IpAddr>;

@@ -223,11 +223,7 @@ fn conn_message(c: &StarterConn, name: &str, connalias: Option<&str>) -> Result<
             .filter(|v| (1..=0x3fff).contains(v))
             .unwrap_or(0) as u32,
         nflog_group: set(Kw::NflogConn).unwrap_or(0) as i32,
-        sec_label: if c.number_if_set(Kw::SaSecLabel).is_some() || c.sec_label.is_some() {
-            c.sec_label.clone()
-        } else {
-            None
-        },
+        sec_label: c.sec_label.clone(),
         left,
         right,
         tunnel_family: Some(c.left.family),
