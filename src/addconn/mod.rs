@@ -9,6 +9,9 @@ mod starter;
 mod values;
 mod whack;
 
+#[cfg(test)]
+mod tests;
+
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;

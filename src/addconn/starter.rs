@@ -325,17 +325,29 @@ impl StarterConn {
     /// Lays a conn's settings over this one (4.10's `translate_conn`): those inherited from
     /// `%default` when `inherited`, else the conn's own (with its also= sections).
     pub fn lay(&mut self, conn: &Conn, inherited: bool) {
-        for (kw, setting) in conn.iter().filter(|(_, s)| s.inherited == inherited) {
+        let mine = |s: &&Setting| s.inherited == inherited;
+        self.lay_settings(
+            conn.iter().filter(|(_, s)| mine(s)),
+            conn.end(Side::Left).iter().filter(|(_, s)| mine(s)),
+            conn.end(Side::Right).iter().filter(|(_, s)| mine(s)),
+        );
+    }
+
+    /// Lays settings given one by one (what `lay` does for a `Conn`).
+    pub fn lay_settings<'a>(
+        &mut self,
+        conn: impl Iterator<Item = (Kw, &'a Setting)>,
+        left: impl Iterator<Item = (EndKw, &'a Setting)>,
+        right: impl Iterator<Item = (EndKw, &'a Setting)>,
+    ) {
+        for (kw, setting) in conn {
             self.slots.lay(kw, kw == Kw::ConnAlias, setting);
         }
-        for end in [&mut self.left, &mut self.right] {
-            for (kw, setting) in conn
-                .end(end.side)
-                .iter()
-                .filter(|(_, s)| s.inherited == inherited)
-            {
-                end.slots.lay(kw, kw == EndKw::Subnets, setting);
-            }
+        for (kw, setting) in left {
+            self.left.slots.lay(kw, kw == EndKw::Subnets, setting);
+        }
+        for (kw, setting) in right {
+            self.right.slots.lay(kw, kw == EndKw::Subnets, setting);
         }
     }
 
