@@ -287,21 +287,110 @@ impl Config {
     }
 }
 
-/// Loads a config file and everything it includes.
+/// Loads a config file and everything it includes. Relative `include` paths are taken
+/// relative to the working directory, as 4.10 does.
 pub fn load_file(path: &Path) -> Result<Config, Error> {
-    let _ = path;
-    Err(Error::Usage("config: not yet implemented".into()))
+    let data = read(path)?;
+    finish(parse::parse(path.to_path_buf(), data, None))
 }
 
 /// Loads configuration text; `name` is used as its file name in locations, relative includes
 /// are resolved against `include_base`.
 pub fn load_str(text: &str, name: &str, include_base: &Path) -> Result<Config, Error> {
-    let _ = (text, name, include_base);
-    Err(Error::Usage("config: not yet implemented".into()))
+    load_bytes(text.as_bytes(), name, include_base)
 }
 
-/// Every problem of a file (and its includes), fatal ones first in file order.
+/// [`load_str`] for text that need not be UTF-8 (4.10 reads bytes).
+pub fn load_bytes(text: &[u8], name: &str, include_base: &Path) -> Result<Config, Error> {
+    let parsed = parse::parse(
+        PathBuf::from(name),
+        Arc::from(text),
+        Some(include_base.to_path_buf()),
+    );
+    finish(parsed)
+}
+
+/// Every problem of a file (and its includes): the one 4.10 would report first (if it rejects
+/// the file), then the rest in the order found. Unreadable file: one fatal diagnostic.
 pub fn check_file(path: &Path) -> Vec<Diagnostic> {
-    let _ = path;
-    Vec::new()
+    match read(path) {
+        Ok(data) => check(parse::parse(path.to_path_buf(), data, None)),
+        Err(e) => vec![Diagnostic {
+            file: path.to_path_buf(),
+            line: 0,
+            message: e.to_string(),
+            severity: Severity::Fatal,
+        }],
+    }
+}
+
+/// [`check_file`] for text, as [`load_str`] takes it.
+pub fn check_str(text: &str, name: &str, include_base: &Path) -> Vec<Diagnostic> {
+    check(parse::parse(
+        PathBuf::from(name),
+        Arc::from(text.as_bytes()),
+        Some(include_base.to_path_buf()),
+    ))
+}
+
+fn read(path: &Path) -> Result<Arc<[u8]>, Error> {
+    std::fs::read(path)
+        .map(Arc::from)
+        .map_err(|e| Error::ConfigIo {
+            path: path.to_path_buf(),
+            reason: format!(
+                "can't load file '{}': {}",
+                path.display(),
+                crate::error::strerror(e.raw_os_error().unwrap_or(0))
+            ),
+        })
+}
+
+fn diagnostic(parsed: &parse::Parsed, p: &parse::Problem) -> Diagnostic {
+    Diagnostic {
+        file: parsed.files[p.file as usize].clone(),
+        line: p.line,
+        message: p.message.clone(),
+        severity: p.severity,
+    }
+}
+
+fn finish(parsed: parse::Parsed) -> Result<Config, Error> {
+    if let Some(i) = parsed.primary {
+        let d = diagnostic(&parsed, &parsed.problems[i]);
+        return Err(Error::Config {
+            at: d.at(),
+            message: d.message,
+        });
+    }
+    let mut diagnostics: Vec<Diagnostic> = parsed
+        .problems
+        .iter()
+        .map(|p| diagnostic(&parsed, p))
+        .collect();
+    let setup = resolve::setup(&parsed, &mut diagnostics);
+    let conns = resolve::conns(&parsed, &mut diagnostics);
+    Ok(Config {
+        setup,
+        conns,
+        diagnostics,
+    })
+}
+
+fn check(parsed: parse::Parsed) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    if let Some(i) = parsed.primary {
+        out.push(diagnostic(&parsed, &parsed.problems[i]));
+    }
+    out.extend(
+        parsed
+            .problems
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != parsed.primary)
+            .map(|(_, p)| diagnostic(&parsed, p)),
+    );
+    resolve::setup(&parsed, &mut out);
+    resolve::conns(&parsed, &mut out);
+    out
 }
