@@ -537,3 +537,95 @@ fn distinct_sessions_in_distinct_threads() {
     }
     assert_eq!(cap.wait_take(160, Duration::from_secs(10)).len(), 160);
 }
+
+fn diagnostics(d: *mut ipsecauto_diagnostics) -> Vec<(String, u32, String, ipsecauto_severity)> {
+    (0..ipsecauto_diagnostics_count(d))
+        .map(|i| {
+            let (mut file, mut line, mut msg) = (null(), 0, null());
+            let mut sev = ipsecauto_severity::IPSECAUTO_SEVERITY_WARNING;
+            assert_eq!(
+                ipsecauto_diagnostics_get(d, i, &mut file, &mut line, &mut msg, &mut sev),
+                IPSECAUTO_OK
+            );
+            let s = |p| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string();
+            (s(file), line, s(msg), sev)
+        })
+        .collect()
+}
+
+/// The check-only pass: every problem with file, line and severity; a fatal one fails the
+/// call with the session's error naming file and line; the list equals the config layer's.
+#[test]
+fn check_lists_every_problem_with_file_and_line() {
+    let mut s = null_mut();
+    ipsecauto_session_new(&mut s);
+    let text =
+        "config setup\n\nconn a\n\tleft=198.51.100.1\n\tright=198.51.100.2\n\tnosuchkeyword=1\n";
+    let dir = scratch();
+    ipsecauto_session_set_config_text(s, c(text).as_ptr(), c(dir.to_str().unwrap()).as_ptr());
+    let mut d = null_mut();
+    let r = ipsecauto_check(s, &mut d);
+    let expected: Vec<_> = ipsecauto::config::check_str(text, "<memory>", &dir)
+        .iter()
+        .map(|x| (x.file.display().to_string(), x.line, x.message.clone()))
+        .collect();
+    assert!(!expected.is_empty());
+    let got = diagnostics(d);
+    assert_eq!(
+        got.iter()
+            .map(|(f, l, m, _)| (f.clone(), *l, m.clone()))
+            .collect::<Vec<_>>(),
+        expected
+    );
+    let fatal = got
+        .iter()
+        .find(|g| g.3 == ipsecauto_severity::IPSECAUTO_SEVERITY_FATAL);
+    match fatal {
+        Some((file, line, msg, _)) => {
+            assert_eq!(r, IPSECAUTO_CONFIG);
+            let f = unsafe { CStr::from_ptr(ipsecauto_session_error_file(s)) };
+            assert_eq!(f.to_str().unwrap(), file);
+            assert_eq!(ipsecauto_session_error_line(s), *line);
+            assert!(errmsg(s).contains(msg.as_str()));
+        }
+        None => assert_eq!(r, IPSECAUTO_OK),
+    }
+    let mut n = 0;
+    assert_eq!(
+        ipsecauto_diagnostics_get(d, 99, null_mut(), &mut n, null_mut(), null_mut()),
+        IPSECAUTO_USAGE
+    );
+    assert_eq!(ipsecauto_diagnostics_free(d), IPSECAUTO_OK);
+    assert_eq!(ipsecauto_diagnostics_free(d), IPSECAUTO_INVALID_HANDLE);
+
+    // A file that cannot be parsed at all: fatal, with its line.
+    let path = dir.join("bad.conf");
+    std::fs::write(
+        &path,
+        "config setup\nconn x\n\tleft=1.2.3.4\n   \"unterminated\n",
+    )
+    .unwrap();
+    ipsecauto_session_set_config_file(s, c(path.to_str().unwrap()).as_ptr());
+    let r = ipsecauto_check(s, &mut d);
+    assert_eq!(r, IPSECAUTO_CONFIG, "{:?}", diagnostics(d));
+    let f = unsafe { CStr::from_ptr(ipsecauto_session_error_file(s)) };
+    assert_eq!(f.to_str().unwrap(), path.to_str().unwrap());
+    assert!(ipsecauto_session_error_line(s) >= 2);
+    ipsecauto_diagnostics_free(d);
+
+    // A clean file: OK and an empty list.
+    std::fs::write(
+        &path,
+        "config setup\n\nconn x\n\tleft=198.51.100.1\n\tright=198.51.100.2\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ipsecauto_check(s, &mut d),
+        IPSECAUTO_OK,
+        "{:?}",
+        diagnostics(d)
+    );
+    assert!(ipsecauto_session_error_file(s).is_null());
+    ipsecauto_diagnostics_free(d);
+    ipsecauto_session_free(s);
+}
