@@ -629,3 +629,119 @@ fn check_lists_every_problem_with_file_and_line() {
     ipsecauto_diagnostics_free(d);
     ipsecauto_session_free(s);
 }
+
+const CONF: &str = "config setup\n\nconn west\n\tleft=198.51.100.1\n\tright=198.51.100.2\n\tauthby=secret\n\tauto=start\n\nconn east\n\tleft=198.51.100.1\n\tright=198.51.100.3\n\tauthby=secret\n\tauto=ondemand\n";
+
+/// The operations that read the configuration send what the Rust API sends, and end with its
+/// exit status, whether the configuration comes from a file or from memory.
+#[test]
+fn configuration_operations_match_the_rust_api_from_file_and_from_memory() {
+    let dir = scratch();
+    let conf = dir.join("ipsec.conf");
+    std::fs::write(&conf, CONF).unwrap();
+    let cap = Capture::start(dir.join("ctl"), Script::answer(b"002 added\n"));
+    let mut lines = Vec::new();
+    let s = session(cap.path(), &mut lines);
+    for op in [
+        IPSECAUTO_OP_ADD,
+        IPSECAUTO_OP_REPLACE,
+        IPSECAUTO_OP_START,
+        IPSECAUTO_OP_ONDEMAND,
+        IPSECAUTO_OP_FETCHCRLS,
+    ] {
+        let rust_op = ops_operation(op).unwrap();
+        let mut rust = Session::with_socket(cap.path());
+        rust.options.config = ipsecauto::ConfigSource::File(conf.clone());
+        let name = if op.takes_name() { "west" } else { "" };
+        let theirs_status = match rust.run(rust_op, name, |_: &Line| {}) {
+            Ok(o) => o.exit_status,
+            Err(_) => -1,
+        };
+        let theirs = cap.take();
+        let cname = c(name);
+        let name_ptr = if op.takes_name() {
+            cname.as_ptr()
+        } else {
+            null()
+        };
+        for from_memory in [false, true] {
+            if from_memory {
+                ipsecauto_session_set_config_text(
+                    s,
+                    c(CONF).as_ptr(),
+                    c(dir.to_str().unwrap()).as_ptr(),
+                );
+            } else {
+                ipsecauto_session_set_config_file(s, c(conf.to_str().unwrap()).as_ptr());
+            }
+            let mut status = -1;
+            let r = ipsecauto_run(s, op as c_uint, name_ptr, &mut status);
+            let ours = cap.take();
+            assert_eq!(ours, theirs, "{op:?} from_memory={from_memory}");
+            if theirs_status >= 0 {
+                assert_eq!(status, theirs_status, "{op:?}: {r:?} {}", errmsg(s));
+            } else {
+                assert!(r != IPSECAUTO_OK && r != IPSECAUTO_STATUS, "{op:?}");
+            }
+        }
+    }
+    ipsecauto_session_free(s);
+}
+
+/// Steps that read the configuration run off the caller's thread: the descriptor wakes the
+/// loop when they are done, and the caller's thread is never held for them.
+#[test]
+fn non_blocking_add_then_up_from_a_poll_loop() {
+    let dir = scratch();
+    let cap = Capture::start(dir.join("ctl"), Script::answer(b"002 ok\n"));
+    let mut s = null_mut();
+    ipsecauto_session_new(&mut s);
+    ipsecauto_session_set_ctl_socket(s, c(cap.path().to_str().unwrap()).as_ptr());
+    ipsecauto_session_set_config_text(s, c(CONF).as_ptr(), c(dir.to_str().unwrap()).as_ptr());
+    let mut op = null_mut();
+    assert_eq!(
+        ipsecauto_op_start(s, IPSECAUTO_OP_START as c_uint, c("west").as_ptr(), &mut op),
+        IPSECAUTO_OK
+    );
+    let fd = ipsecauto_op_fd(op);
+    let mut got = Vec::new();
+    let mut longest = Duration::ZERO;
+    let r = loop {
+        assert!(poll_readable(fd, 10_000), "the operation makes progress");
+        let t = std::time::Instant::now();
+        let r = ipsecauto_op_advance(op);
+        longest = longest.max(t.elapsed());
+        let (mut rc, mut text) = (0, null());
+        while ipsecauto_op_next_line(op, &mut rc, &mut text) {
+            got.push(
+                unsafe { CStr::from_ptr(text) }
+                    .to_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        if r != IPSECAUTO_PENDING {
+            break r;
+        }
+    };
+    // The Rust API, blocking, for comparison.
+    let sent = cap.take();
+    let mut rust = Session::with_socket(cap.path());
+    rust.options.config = ipsecauto::ConfigSource::Text {
+        name: "<memory>".into(),
+        text: CONF.into(),
+        include_dir: dir.clone(),
+    };
+    let theirs = rust.run(Operation::Start, "west", |_: &Line| {});
+    assert_eq!(cap.take(), sent);
+    match theirs {
+        Ok(o) => assert_eq!(ipsecauto_op_exit_status(op), o.exit_status, "{r:?}"),
+        Err(e) => assert_eq!(r, ipsecauto_result::of(&e)),
+    }
+    assert!(
+        longest < Duration::from_millis(200),
+        "advance held the caller {longest:?}"
+    );
+    ipsecauto_op_free(op);
+    ipsecauto_session_free(s);
+}

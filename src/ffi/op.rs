@@ -11,6 +11,7 @@ use super::operation::ipsecauto_operation;
 use super::result::ipsecauto_result::{self, *};
 use super::session::{ipsecauto_session, Settings};
 use crate::client::{wait_readable, Progress, Xauth};
+use crate::ops::Sink;
 use crate::reply::{rc, Line, Prompt};
 
 /// Receives one line of pluto's answer: its numeric code (`rc`, such as 0 for plain output or
@@ -81,6 +82,23 @@ impl Xauth for CXauth {
             .flatten();
         buf.iter_mut().for_each(|b| *b = 0);
         answer
+    }
+}
+
+/// Hands every line to the caller's callback; text `ipsec auto` prints itself comes as a
+/// line with code 0.
+struct Lines<'a>(&'a mut dyn FnMut(&Line));
+
+impl Sink for Lines<'_> {
+    fn line(&mut self, line: &Line) {
+        (self.0)(line)
+    }
+    fn say(&mut self, text: &str) {
+        (self.0)(&Line {
+            rc: rc::COMMENT,
+            output: format!("{text}\n").into_bytes(),
+            text_start: 0,
+        })
     }
 }
 
@@ -169,7 +187,9 @@ impl Running {
                 None => queue.push_back((code, text)),
             }
         };
-        let progress = self.pending.advance(&mut on_line, &mut CXauth(cb));
+        let progress = self
+            .pending
+            .advance(&mut Lines(&mut on_line), &mut CXauth(cb));
         let outcome = match (refused, progress) {
             (Some(r), _) => {
                 self.pending.cancel();
