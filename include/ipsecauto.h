@@ -14,7 +14,9 @@
  *   on that handle or its _free, unless stated otherwise. Never free them.
  * - Threads: every function is reentrant. A handle may be used from any thread, by one thread
  *   at a time; distinct handles may be used at the same time from distinct threads. Callbacks
- *   run on the calling thread, inside the call that triggers them.
+ *   run on the calling thread, inside the call that triggers them; they may call into the
+ *   library, but a call on the handle that is running them (or any call on a handle another
+ *   thread is using) returns IPSECAUTO_INVALID_STATE instead of proceeding.
  * - No panic crosses the boundary: an internal error returns IPSECAUTO_PANIC.
  */
 
@@ -264,7 +266,8 @@ const char *ipsecauto_op_errmsg(const struct ipsecauto_op *op);
 
 // Frees an operation (cancelling it if it still runs). Returns `IPSECAUTO_INVALID_HANDLE`
 // for a pointer that is not a live operation (such as one already freed), which is then left
-// alone; NULL is allowed and does nothing.
+// alone, and `IPSECAUTO_INVALID_STATE` while a call uses it (from its own callback); NULL is
+// allowed and does nothing.
 enum ipsecauto_result ipsecauto_op_free(struct ipsecauto_op *op);
 
 // `ipsec auto --add NAME`: adds the connection from the configuration.
@@ -365,7 +368,8 @@ enum ipsecauto_result ipsecauto_session_new(struct ipsecauto_session **out);
 
 // Frees a session. Operations started from it stay valid. Returns `IPSECAUTO_INVALID_HANDLE`
 // for a pointer that is not a live session (such as one already freed), which is then left
-// alone; NULL is allowed and does nothing.
+// alone, and `IPSECAUTO_INVALID_STATE` while a call uses it (from its own callback); NULL is
+// allowed and does nothing.
 enum ipsecauto_result ipsecauto_session_free(struct ipsecauto_session *session);
 
 // The message for the session's last failure ("" after a success), such as

@@ -745,3 +745,48 @@ fn non_blocking_add_then_up_from_a_poll_loop() {
     ipsecauto_op_free(op);
     ipsecauto_session_free(s);
 }
+
+unsafe extern "C" fn meddle(data: *mut c_void, _: c_uint, _: *const c_char) -> c_int {
+    // A callback calling into the operation that is running it.
+    let op = *(data as *mut *mut ipsecauto_op);
+    let seen = [
+        ipsecauto_op_cancel(op),
+        ipsecauto_op_free(op),
+        ipsecauto_op_advance(op),
+    ];
+    assert_eq!(seen, [IPSECAUTO_INVALID_STATE; 3]);
+    assert!(!ipsecauto_op_next_line(op, null_mut(), null_mut()));
+    assert_eq!(ipsecauto_op_fd(op), -1);
+    let msg = CStr::from_ptr(ipsecauto_op_errmsg(op)).to_str().unwrap();
+    assert!(msg.contains("in use"));
+    0
+}
+
+#[test]
+fn a_callback_calling_into_its_own_handle_gets_invalid_state() {
+    let dir = scratch();
+    let cap = Capture::start(dir.join("ctl"), Script::answer(b"000 a\n000 b\n"));
+    let mut op: *mut ipsecauto_op = null_mut();
+    let mut s = null_mut();
+    ipsecauto_session_new(&mut s);
+    ipsecauto_session_set_ctl_socket(s, c(cap.path().to_str().unwrap()).as_ptr());
+    ipsecauto_session_set_line_callback(
+        s,
+        Some(meddle),
+        (&mut op as *mut *mut ipsecauto_op).cast(),
+    );
+    assert_eq!(
+        ipsecauto_op_start(s, IPSECAUTO_OP_STATUS as c_uint, null(), &mut op),
+        IPSECAUTO_OK
+    );
+    let r = loop {
+        assert!(poll_readable(ipsecauto_op_fd(op), 5000));
+        match ipsecauto_op_advance(op) {
+            IPSECAUTO_PENDING => continue,
+            r => break r,
+        }
+    };
+    assert_eq!(r, IPSECAUTO_OK);
+    assert_eq!(ipsecauto_op_free(op), IPSECAUTO_OK);
+    ipsecauto_session_free(s);
+}
