@@ -32,7 +32,7 @@ enum Current {
     /// A whack step whose answer is being read.
     Whack(Exchange),
     /// A step running on a helper thread, reporting through a channel.
-    Helper(mpsc::Receiver<News>),
+    Helper(mpsc::Receiver<News>, Option<std::thread::JoinHandle<()>>),
 }
 
 /// What a helper thread reports.
@@ -252,7 +252,7 @@ impl Pending {
             ready: self.ready.clone(),
         };
         let options = self.options.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("ipsecauto-step".into())
             .spawn(move || {
                 let mut out = ops::execute(
@@ -268,7 +268,7 @@ impl Pending {
                 }));
             })
             .map_err(|e| Error::from_errno("pthread_create", e))?;
-        Ok(Current::Helper(rx))
+        Ok(Current::Helper(rx, Some(thread)))
     }
 
     fn start_whack(&mut self, words: &[String]) -> Result<Exchange> {
@@ -332,11 +332,18 @@ impl Pending {
                         error: Some(error),
                     },
                 },
-                Current::Helper(rx) => loop {
+                Current::Helper(rx, thread) => loop {
                     match rx.try_recv() {
                         Ok(News::Line(l)) => sink.line(&l),
                         Ok(News::Say(t)) => sink.say(&t),
-                        Ok(News::Done(ending)) => break ending,
+                        Ok(News::Done(ending)) => {
+                            // Its last act was to send this: joining takes no time, and
+                            // leaves nothing of the thread behind.
+                            if let Some(t) = thread.take() {
+                                let _ = t.join();
+                            }
+                            break ending;
+                        }
                         Err(mpsc::TryRecvError::Empty) => return Ok(Progress::Pending),
                         Err(mpsc::TryRecvError::Disconnected) => {
                             break Ending {
