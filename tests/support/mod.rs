@@ -14,6 +14,7 @@ pub mod netns;
 pub mod oracle;
 pub mod pluto;
 pub mod scene;
+pub mod status;
 
 /// Fails the calling test with a clear message unless it runs as root: these tests start
 /// pluto and create network namespaces, which need it (CI runs as root).
