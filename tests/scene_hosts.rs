@@ -258,6 +258,32 @@ fn scene_script_is_idempotent_and_cleans_up_half_built_scenes() {
     );
     eprintln!("scene.sh up took {:?}", first.elapsed);
     assert_eq!(script(&name, "status", &[]).status, 0);
+    // The wiring: link addresses, client addresses on lo, routes to the far client subnet.
+    for (ns, link, client, far) in [
+        (
+            &w,
+            "198.51.100.45/24",
+            "203.0.113.1/25",
+            "203.0.113.128/25 via 198.51.100.23",
+        ),
+        (
+            &e,
+            "198.51.100.23/24",
+            "203.0.113.129/25",
+            "203.0.113.0/25 via 198.51.100.45",
+        ),
+    ] {
+        let addrs = support::oracle::run(&["ip", "-n", ns, "-4", "addr"])
+            .ok()
+            .stdout;
+        assert!(addrs.contains(&format!("inet {link} ")), "{addrs}");
+        assert!(
+            addrs.contains(&format!("inet {client} scope global lo")),
+            "{addrs}"
+        );
+        let routes = support::oracle::run(&["ip", "-n", ns, "route"]).ok().stdout;
+        assert!(routes.contains(far), "{routes}");
+    }
 
     // A broken scene (east's pluto killed) is reported and rebuilt by up.
     let east_pid: i32 = std::fs::read_to_string(format!("{state}/east/run/pluto.pid"))

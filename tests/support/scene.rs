@@ -134,13 +134,14 @@ impl Scene {
         Scene::up_named(&format!("t{}-{n}", std::process::id()), setup)
     }
 
-    /// The scene called `name` (namespaces `iaw-NAME`, `iae-NAME`), rebuilt if broken.
+    /// The scene called `name` (namespaces `iaw-NAME`, `iae-NAME`; the empty name is the
+    /// script's default scene, `iaw` and `iae`), rebuilt if broken.
     pub fn up_named(name: &str, setup: &[&str]) -> Scene {
         super::require_root();
         sweep_debris();
         let started = Instant::now();
         let out = script(name, "up", setup);
-        let state = PathBuf::from(format!("{STATE_ROOT}/ipsecauto-scene-{name}"));
+        let state = PathBuf::from(format!("{STATE_ROOT}/ipsecauto-scene{}", suffix(name)));
         let scene = Scene {
             name: name.into(),
             west: side(&state, name, "west"),
@@ -197,12 +198,21 @@ impl Drop for Scene {
 /// Runs `scene.sh -n NAME ACTION` with `setup` as SCENE_SETUP_EXTRA.
 pub fn script(name: &str, action: &str, setup: &[&str]) -> Output {
     let extra = format!("SCENE_SETUP_EXTRA={}", setup.join("\n"));
-    oracle::run_full(
-        None,
-        &["env", &extra, SCRIPT, "-n", name, action],
-        None,
-        SCRIPT_TIMEOUT,
-    )
+    let mut argv = vec!["env", &extra, SCRIPT];
+    if !name.is_empty() {
+        argv.extend(["-n", name]);
+    }
+    argv.push(action);
+    oracle::run_full(None, &argv, None, SCRIPT_TIMEOUT)
+}
+
+/// What the script appends to its namespace and directory names for scene `name`.
+fn suffix(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!("-{name}")
+    }
 }
 
 fn side(state: &Path, name: &str, which: &'static str) -> Side {
@@ -210,7 +220,7 @@ fn side(state: &Path, name: &str, which: &'static str) -> Side {
     let west = which == "west";
     Side {
         name: which,
-        ns: format!("{}-{name}", if west { "iaw" } else { "iae" }),
+        ns: format!("{}{}", if west { "iaw" } else { "iae" }, suffix(name)),
         addr: if west {
             "198.51.100.45"
         } else {
