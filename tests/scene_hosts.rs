@@ -238,7 +238,7 @@ fn exists_ns(ns: &str) -> bool {
 #[test]
 fn scene_script_is_idempotent_and_cleans_up_half_built_scenes() {
     support::require_root();
-    let name = format!("s{}", std::process::id());
+    let name = format!("t{}-script", std::process::id());
     let state = format!("/run/ipsecauto-scene-{name}");
     let (w, e) = (format!("iaw-{name}"), format!("iae-{name}"));
     let gone = || !exists_ns(&w) && !exists_ns(&e) && !Path::new(&state).exists();
