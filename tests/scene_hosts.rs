@@ -129,6 +129,65 @@ fn ikev1_psk_main_mode_is_accepted() {
 }
 
 #[test]
+fn ikev1_xauth_prompts_are_answered_by_whack() {
+    // east is an XAUTH server accepting any password; west's whack answers both prompts.
+    let scene = Scene::up();
+    // A short retransmit-timeout makes the initiator give up on Quick Mode (which cannot
+    // install its SA here) and release whack within about a second.
+    let conn = "conn xauth\n\tikev2=no\n\tauthby=secret\n\tleft=198.51.100.45\n\tleftid=@west\n\
+                \tleftxauthclient=yes\n\tright=198.51.100.23\n\trightid=@east\n\
+                \trightxauthserver=yes\n\txauthby=alwaysok\n\tretransmit-timeout=1s\n";
+    scene.write_conns(conn);
+    scene.set_secrets(&format!("@west @east : PSK \"{PSK}\"\n"));
+    scene.add("xauth");
+    let password = "xauth-password-never-logged";
+    let up = scene.west.whack(&[
+        "--name",
+        "xauth",
+        "--initiate",
+        "--xauthname",
+        "bob",
+        "--xauthpass",
+        password,
+    ]);
+    eprintln!("{}", up.describe());
+    for line in [
+        "041 \"xauth\" #1: xauth prompt for Username:",
+        "040 \"xauth\" #1: xauth prompt for Password:",
+        "002 \"xauth\" #1: XAUTH: Answering XAUTH challenge with user='bob'",
+        "002 \"xauth\" #1: XAUTH: Successfully Authenticated",
+    ] {
+        assert!(
+            up.stdout.contains(line),
+            "missing {line:?}\n{}",
+            up.describe()
+        );
+    }
+    assert!(scene
+        .east
+        .log_text()
+        .contains("\"xauth\" #1: XAUTH: User bob: Authentication Successful"));
+    let sas = assert_ike_established(&scene, "xauth");
+    assert_eq!(sas[0].state, "STATE_MAIN_I4", "{}", sas[0].line);
+    for s in scene.sides() {
+        assert!(
+            !s.log_text().contains(password),
+            "{} logged the password",
+            s.name
+        );
+    }
+    if kernel_has_esp_states() {
+        assert_eq!(up.status, 0, "{}", up.describe());
+    } else {
+        // Quick Mode times out: RC 031 is whack's exit status.
+        assert!(up
+            .stdout
+            .contains("No acceptable response to our first Quick Mode message"));
+        assert_eq!(up.status, 31, "{}", up.describe());
+    }
+}
+
+#[test]
 fn route_installs_and_unroute_removes_xfrm_policy() {
     let scene = Scene::up();
     let conn = "conn subnets\n\tleft=198.51.100.45\n\tleftsubnet=203.0.113.0/25\n\

@@ -28,7 +28,11 @@ impl Netns {
     pub fn unique(prefix: &str) -> Netns {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        for e in std::fs::read_dir("/run/netns").into_iter().flatten().flatten() {
+        for e in std::fs::read_dir("/run/netns")
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let name = e.file_name().to_string_lossy().into_owned();
             let owner = name
                 .strip_prefix(prefix)
