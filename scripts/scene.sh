@@ -81,6 +81,14 @@ for tool in ip ipsec; do
 	}
 done
 
+# One scene.sh at a time per scene: concurrent up/down of the same scene would trip over each
+# other. The descriptor is closed for pluto, which must not hold the lock after we exit.
+exec 9>"/run/lock/ipsecauto-scene${suffix}.lock"
+flock -w 60 9 || {
+	echo "scene.sh: another scene.sh kept the lock for this scene for 60 s" >&2
+	exit 1
+}
+
 ns_exists() { [ -e "/run/netns/$1" ]; }
 
 pluto_pid() { # side -> pid of its live pluto, or fails
@@ -183,7 +191,7 @@ build_network() {
 start_pluto() { # side
 	local d="$state/$1"
 	ip netns exec "${ns[$1]}" ipsec pluto --config "$d/ipsec.conf" --rundir "$d/run" \
-		--nssdir "$d/nss" >"$d/pluto.stderr" 2>&1
+		--nssdir "$d/nss" >"$d/pluto.stderr" 2>&1 9>&-
 }
 
 wait_ready() { # side
