@@ -83,7 +83,8 @@ done
 
 # One scene.sh at a time per scene: concurrent up/down of the same scene would trip over each
 # other. The descriptor is closed for pluto, which must not hold the lock after we exit.
-exec 9>"/run/lock/ipsecauto-scene${suffix}.lock"
+lock="/run/lock/ipsecauto-scene${suffix}.lock"
+exec 9>"$lock"
 flock -w 60 9 || {
 	echo "scene.sh: another scene.sh kept the lock for this scene for 60 s" >&2
 	exit 1
@@ -292,6 +293,8 @@ case "$action" in
 up) up ;;
 down)
 	down
+	# A scene that is gone needs no lock file (only a third concurrent run could race this).
+	rm -f "$lock"
 	say "down"
 	;;
 status) status ;;
