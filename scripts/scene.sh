@@ -220,6 +220,7 @@ up_failed() { # EXIT trap while building: show why, then remove the half-built s
 	done
 	echo "scene.sh: up failed (status $rc); removing the half-built scene" >&2
 	down
+	rm -f "$lock"
 	exit "$rc"
 }
 
