@@ -330,6 +330,10 @@ pub trait Sink {
     fn say(&mut self, text: &str) {
         let _ = text;
     }
+    /// A diagnostic the tool prints on stderr (addconn's complaints about a conn).
+    fn note(&mut self, text: &str) {
+        let _ = text;
+    }
 }
 
 impl<F: FnMut(&Line)> Sink for F {
