@@ -135,9 +135,28 @@ class Pluto:
 
     READY = "loading secrets from"
 
-    def __init__(self, conns: str = "", setup: Sequence[str] = ()) -> None:
+    def __init__(self, conns: str = "", setup: Sequence[str] = (),
+                 address: Optional[str] = "198.51.100.1/24") -> None:
+        """With `address`, pluto runs in a network namespace of its own where a dummy
+        interface has that address, so connections from it orient."""
         if os.geteuid() != 0:
             raise AssertionError("the live tests need root (they start a private pluto)")
+        self.netns: Optional[str] = None
+        if address:
+            self.netns = f"ipsecauto-py-{os.getpid()}-{id(self) % 100000}"
+            # A veth pair inside the namespace (this kernel has no dummy links).
+            try:
+                for cmd in (["ip", "netns", "add", self.netns],
+                            ["ip", "-n", self.netns, "link", "set", "lo", "up"],
+                            ["ip", "-n", self.netns, "link", "add", "v0", "type", "veth",
+                             "peer", "name", "v1"],
+                            ["ip", "-n", self.netns, "addr", "add", address, "dev", "v0"],
+                            ["ip", "-n", self.netns, "link", "set", "v1", "up"],
+                            ["ip", "-n", self.netns, "link", "set", "v0", "up"]):
+                    subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+            except subprocess.CalledProcessError as e:
+                subprocess.run(["ip", "netns", "del", self.netns], capture_output=True)
+                raise AssertionError(f"{e.cmd}: {e.stderr.decode()}") from e
         self.dir = tempfile.mkdtemp(prefix="ipsecauto-py-pluto-")
         self.rundir = os.path.join(self.dir, "run")
         self.nssdir = os.path.join(self.dir, "nss")
@@ -154,8 +173,9 @@ class Pluto:
         with open(self.secrets, "w") as f:
             f.write("")
         self.stderr = open(os.path.join(self.dir, "pluto.stderr"), "w")
+        prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
         self.proc = subprocess.Popen(
-            ["ipsec", "pluto", "--nofork", "--config", self.conf, "--rundir", self.rundir,
+            prefix + ["ipsec", "pluto", "--nofork", "--config", self.conf, "--rundir", self.rundir,
              "--nssdir", self.nssdir],
             stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr,
             start_new_session=True)
@@ -196,3 +216,6 @@ class Pluto:
                 self.proc.wait()
         self.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.netns:
+            subprocess.run(["ip", "netns", "del", self.netns], capture_output=True, timeout=30)
+            self.netns = None

@@ -14,7 +14,20 @@ C_DIR = os.environ.get("IPSECAUTO_EXAMPLES", os.path.join(support.REPO, "target"
 STAGE = os.environ.get("IPSECAUTO_STAGE", os.path.join(support.REPO, "target", "stage"))
 PY_DIR = os.path.join(support.REPO, "examples", "python")
 
-ADD_CONFIG = open(os.path.join(PY_DIR, "add_from_string.py")).read().split('"""')[3]
+
+
+def example_config(py_name):
+    """The configuration text a Python example carries (the C one carries the same)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(py_name, os.path.join(PY_DIR, py_name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CONFIG
+
+
+ADD_CONFIG = example_config("add_from_string")
+PLUGIN_CONFIG = example_config("main_loop")
 
 
 def env():
@@ -74,10 +87,10 @@ def test_failures_are_reported_with_their_code(tmp, kind):
     assert "NOT_RUNNING" in p.stderr and "not running" in p.stderr
 
 
-def rust_add(capture, tmp, name):
+def rust_add(capture, tmp, name, text=ADD_CONFIG):
     conf = os.path.join(tmp, "ipsec.conf")
     with open(conf, "w") as f:
-        f.write(ADD_CONFIG.replace("\\t", "\t").replace("example", name))
+        f.write(text)
     r = support.run_rust_cli(capture.path, ["--config", conf, "--add", name])
     return r, [b"".join(x) for x in capture.records(capture.accepted(), 5)]
 
@@ -98,7 +111,7 @@ def test_main_loop_adds_from_memory_and_brings_up_with_xauth(capture, tmp, kind)
     prompts must be answered from the plugin's secrets."""
     capture.default = support.answer(b"002 added\n")
     capture.push(support.answer(b"002 added\n"))
-    rust, theirs = rust_add(capture, tmp, "west")
+    rust, theirs = rust_add(capture, tmp, "west", PLUGIN_CONFIG.format(name="west"))
     add_ok = rust.returncode == 0
     if add_ok:
         capture.push(support.answer(b"002 added\n"))
@@ -149,6 +162,7 @@ def test_main_loop_cancels_on_timeout(capture, kind):
 
 
 VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
+            "--suppressions=" + os.path.join(os.path.dirname(__file__), "valgrind.supp"),
             "--show-leak-kinds=definite,indirect,possible",
             "--errors-for-leak-kinds=definite,indirect,possible"]
 
@@ -197,6 +211,10 @@ def test_add_from_string_against_pluto_matches_the_rust_api(pluto, tmp, kind):
     p = run(example(kind, "add_from_string"), pluto.ctl)
     conf = os.path.join(tmp, "ipsec.conf")
     with open(conf, "w") as f:
-        f.write(ADD_CONFIG.replace("\\t", "\t"))
+        f.write(ADD_CONFIG)
+    status = support.run_oracle(pluto.ctl, ["--status"]).stdout.decode()
+    if p.returncode == 0:
+        assert '"example": 198.51.100.1' in status, status
     rust = support.run_rust_cli(pluto.ctl, ["--config", conf, "--replace", "example"])
     assert p.returncode == rust.returncode, (p.stderr, rust.stderr)
+    assert support.run_oracle(pluto.ctl, ["--delete", "example"]).returncode == 0
