@@ -219,3 +219,50 @@ class Pluto:
         if self.netns:
             subprocess.run(["ip", "netns", "del", self.netns], capture_output=True, timeout=30)
             self.netns = None
+
+
+class Scene:
+    """The two-host scene of scripts/scene.sh (west 198.51.100.45, east 198.51.100.23, each
+    with a private pluto in its own namespace); `env` holds scene.env's paths."""
+
+    SCRIPT = os.path.join(REPO, "scripts", "scene.sh")
+
+    def __init__(self) -> None:
+        if os.geteuid() != 0:
+            raise AssertionError("the scene needs root (namespaces and plutos)")
+        self.name = f"py{os.getpid()}x{id(self) % 10000}"
+        up = subprocess.run(["bash", self.SCRIPT, "-n", self.name, "up"], capture_output=True,
+                            text=True, timeout=120)
+        if up.returncode != 0:
+            self.down()
+            raise AssertionError(f"scene up failed: {up.stdout}{up.stderr}")
+        self.env = {}
+        with open(f"/run/ipsecauto-scene-{self.name}/scene.env") as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                self.env[k] = v
+
+    def side(self, side: str, key: str) -> str:
+        return self.env[f"{side.upper()}_{key}"]
+
+    def setup_side(self, side: str, conns: str, secrets: str) -> None:
+        with open(self.side(side, "CONNS"), "w") as f:
+            f.write(conns)
+        with open(self.side(side, "SECRETS"), "w") as f:
+            f.write(secrets)
+        subprocess.run(["ipsec", "whack", "--ctlsocket", self.side(side, "CTL"),
+                        "--rereadsecrets"], check=True, capture_output=True, timeout=30)
+
+    def auto(self, side: str, args: Sequence[str]) -> subprocess.CompletedProcess:
+        return subprocess.run(["ip", "netns", "exec", self.side(side, "NS"), "ipsec", "auto",
+                               "--config", self.side(side, "CONF"), "--ctlsocket",
+                               self.side(side, "CTL"), *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def log(self, side: str) -> str:
+        with open(self.side(side, "LOG"), errors="replace") as f:
+            return f.read()
+
+    def down(self) -> None:
+        subprocess.run(["bash", self.SCRIPT, "-n", self.name, "down"], capture_output=True,
+                       timeout=120)
