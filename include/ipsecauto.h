@@ -33,6 +33,11 @@
 // incompatibly; compare it with `ipsecauto_abi_version()` to detect a mismatched library.
 #define IPSECAUTO_ABI_VERSION 0
 
+// The code the line callback gets for text that is not pluto's but the tool's own
+// diagnostics (what `ipsec auto` prints on stderr, such as addconn's "conn 'x': not found").
+// pluto's codes stay below 1000.
+#define IPSECAUTO_NOTE_RC 1000
+
 // The size of the buffer an XAUTH callback writes its answer into, terminating NUL included
 // (pluto takes at most 127 bytes of a username or password).
 #define IPSECAUTO_XAUTH_MAX 128

@@ -39,6 +39,11 @@ use std::os::raw::c_char;
 /// incompatibly; compare it with `ipsecauto_abi_version()` to detect a mismatched library.
 pub const IPSECAUTO_ABI_VERSION: u32 = 0;
 
+/// The code the line callback gets for text that is not pluto's but the tool's own
+/// diagnostics (what `ipsec auto` prints on stderr, such as addconn's "conn 'x': not found").
+/// pluto's codes stay below 1000.
+pub const IPSECAUTO_NOTE_RC: u32 = 1000;
+
 /// The size of the buffer an XAUTH callback writes its answer into, terminating NUL included
 /// (pluto takes at most 127 bytes of a username or password).
 pub const IPSECAUTO_XAUTH_MAX: usize = 128;

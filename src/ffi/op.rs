@@ -85,8 +85,8 @@ impl Xauth for CXauth {
     }
 }
 
-/// Hands every line to the caller's callback; text `ipsec auto` prints itself comes as a
-/// line with code 0.
+/// Hands every line to the caller's callback: text `ipsec auto` prints itself comes as a line
+/// with code 0, the tools' diagnostics with `IPSECAUTO_NOTE_RC`.
 struct Lines<'a>(&'a mut dyn FnMut(&Line));
 
 impl Sink for Lines<'_> {
@@ -94,11 +94,18 @@ impl Sink for Lines<'_> {
         (self.0)(line)
     }
     fn say(&mut self, text: &str) {
-        (self.0)(&Line {
-            rc: rc::COMMENT,
-            output: format!("{text}\n").into_bytes(),
-            text_start: 0,
-        })
+        (self.0)(&plain(rc::COMMENT, text))
+    }
+    fn note(&mut self, text: &str) {
+        (self.0)(&plain(super::IPSECAUTO_NOTE_RC.into(), text))
+    }
+}
+
+fn plain(code: u64, text: &str) -> Line {
+    Line {
+        rc: code,
+        output: format!("{text}\n").into_bytes(),
+        text_start: 0,
     }
 }
 
@@ -112,6 +119,8 @@ pub(crate) struct Running {
     taken: Option<CString>,
     /// pluto's last line with an error code: what `_errmsg` says for `IPSECAUTO_STATUS`.
     error_line: Option<String>,
+    /// The tools' last diagnostic: the message when pluto gave no error line.
+    note: Option<String>,
     finished: Option<ipsecauto_result>,
     exit_status: c_int,
 }
@@ -148,6 +157,7 @@ impl Running {
             queue: VecDeque::new(),
             taken: None,
             error_line: None,
+            note: None,
             finished: None,
             exit_status: -1,
         })
@@ -167,7 +177,7 @@ impl Running {
         }
         let cb = self.cb;
         let mut refused: Option<c_int> = None;
-        let (queue, error_line) = (&mut self.queue, &mut self.error_line);
+        let (queue, error_line, note) = (&mut self.queue, &mut self.error_line, &mut self.note);
         let mut on_line = |l: &Line| {
             if refused.is_some() {
                 return;
@@ -176,6 +186,8 @@ impl Running {
             let text = l.text();
             if (rc::EXIT_FLOOR..rc::EXIT_ROOF).contains(&l.rc) {
                 *error_line = Some(text.to_string());
+            } else if l.rc == u64::from(super::IPSECAUTO_NOTE_RC) {
+                *note = Some(text.trim().to_string());
             }
             let text = c_string(&text);
             match cb.line {
@@ -206,9 +218,12 @@ impl Running {
                 } else {
                     Err(Failure::new(
                         IPSECAUTO_STATUS,
-                        self.error_line.clone().unwrap_or_else(|| {
-                            format!("pluto's answer gave exit status {}", self.exit_status)
-                        }),
+                        self.error_line
+                            .clone()
+                            .or(self.note.clone())
+                            .unwrap_or_else(|| {
+                                format!("pluto's answer gave exit status {}", self.exit_status)
+                            }),
                     ))
                 }
             }

@@ -44,11 +44,20 @@ class Op(enum.IntEnum):
         return self <= Op.ONDEMAND
 
 
+#: The `rc` of lines that are the tools' own diagnostics, not pluto's (IPSECAUTO_NOTE_RC).
+NOTE_RC = 1000
+
+
 class Line(NamedTuple):
-    """One line of pluto's answer: its numeric code and its text."""
+    """One line of pluto's answer: its numeric code and its text (`rc` NOTE_RC: one of the
+    tools' own diagnostics, which `ipsec auto` prints on stderr)."""
 
     rc: int
     text: str
+
+    @property
+    def is_note(self) -> bool:
+        return self.rc == NOTE_RC
 
 
 class Diagnostic(NamedTuple):
