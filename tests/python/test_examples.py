@@ -3,6 +3,7 @@
 a real private pluto (output and exit status as libreswan's `ipsec auto`), and the C examples
 under valgrind (no errors, no leaks). `make examples` builds them and sets the environment."""
 import os
+import re
 import subprocess
 import sys
 
@@ -269,3 +270,30 @@ def test_main_loop_against_two_plutos_answers_xauth(scene, kind):
     if p.returncode != 0:
         assert "No acceptable response to our first Quick Mode message" in out, out
         assert p.returncode == 31
+
+
+def test_make_install_lays_out_lib_header_and_pkgconfig(tmp):
+    """`make install PREFIX=/usr DESTDIR=...`: the versioned library with its soname links,
+    the static library, the header and a .pc file that points at PREFIX (not DESTDIR)."""
+    p = subprocess.run(["make", "--no-print-directory", "-C", support.REPO, "install",
+                        "PREFIX=/usr", f"DESTDIR={tmp}"], capture_output=True, text=True,
+                       timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    lib = os.path.join(tmp, "usr", "lib")
+    assert os.readlink(os.path.join(lib, "libipsecauto.so")) == "libipsecauto.so.0"
+    real = os.readlink(os.path.join(lib, "libipsecauto.so.0"))
+    assert re.fullmatch(r"libipsecauto\.so\.0\.\d+\.\d+", real), real
+    assert os.path.isfile(os.path.join(lib, "libipsecauto.a"))
+    with open(os.path.join(tmp, "usr", "include", "ipsecauto.h")) as f, \
+            open(os.path.join(support.REPO, "include", "ipsecauto.h")) as g:
+        assert f.read() == g.read()
+    pc = open(os.path.join(lib, "pkgconfig", "ipsecauto.pc")).read()
+    assert "prefix=/usr\n" in pc and "libdir=/usr/lib\n" in pc and tmp not in pc
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "ipsecauto"], text=True,
+                           capture_output=True, env=dict(os.environ, PKG_CONFIG_PATH=os.path.join(
+                               lib, "pkgconfig"))).stdout.split()
+    assert flags == ["-I/usr/include", "-L/usr/lib", "-lipsecauto"] or \
+        flags == ["-lipsecauto"], flags  # pkg-config drops system paths
+    dyn = subprocess.run(["readelf", "-d", os.path.join(lib, real)], capture_output=True,
+                         text=True).stdout
+    assert "Library soname: [libipsecauto.so.0]" in dyn
