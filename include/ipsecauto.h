@@ -182,8 +182,8 @@ typedef int (*ipsecauto_line_callback)(void *userdata, unsigned int rc, const ch
 
 // Answers an XAUTH prompt: write the answer, NUL-terminated UTF-8, into `buf` (`size` bytes,
 // `IPSECAUTO_XAUTH_MAX`) and return 0; return any other value to decline, which fails the
-// operation with `IPSECAUTO_XAUTH_DECLINED`. The library wipes `buf` after use and never
-// logs the answer.
+// operation with `IPSECAUTO_XAUTH_DECLINED` (as does an answer without its NUL, or not
+// UTF-8). The library wipes `buf` after use and never logs the answer.
 typedef int (*ipsecauto_xauth_callback)(void *userdata,
                                         enum ipsecauto_prompt prompt,
                                         char *buf,

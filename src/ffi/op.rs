@@ -31,8 +31,8 @@ pub enum ipsecauto_prompt {
 
 /// Answers an XAUTH prompt: write the answer, NUL-terminated UTF-8, into `buf` (`size` bytes,
 /// `IPSECAUTO_XAUTH_MAX`) and return 0; return any other value to decline, which fails the
-/// operation with `IPSECAUTO_XAUTH_DECLINED`. The library wipes `buf` after use and never
-/// logs the answer.
+/// operation with `IPSECAUTO_XAUTH_DECLINED` (as does an answer without its NUL, or not
+/// UTF-8). The library wipes `buf` after use and never logs the answer.
 pub type ipsecauto_xauth_callback = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,
@@ -75,11 +75,11 @@ impl Xauth for CXauth {
         let mut buf = [0u8; super::IPSECAUTO_XAUTH_MAX];
         // SAFETY: buf is writable for its whole length for the duration of the call.
         let r = unsafe { cb(self.0.xauth_data, p, buf.as_mut_ptr().cast(), buf.len()) };
-        // A callback that forgot the NUL still cannot make us read past the buffer.
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len() - 1);
-        let answer = (r == 0)
-            .then(|| std::str::from_utf8(&buf[..end]).ok().map(str::to_string))
-            .flatten();
+        // An answer without its NUL (or not UTF-8) is no answer: never guess at a secret.
+        let answer = match (r, buf.iter().position(|&b| b == 0)) {
+            (0, Some(end)) => std::str::from_utf8(&buf[..end]).ok().map(str::to_string),
+            _ => None,
+        };
         buf.iter_mut().for_each(|b| *b = 0);
         answer
     }

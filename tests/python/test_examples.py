@@ -297,3 +297,25 @@ def test_make_install_lays_out_lib_header_and_pkgconfig(tmp):
     dyn = subprocess.run(["readelf", "-d", os.path.join(lib, real)], capture_output=True,
                          text=True).stdout
     assert "Library soname: [libipsecauto.so.0]" in dyn
+
+
+def test_abi_misuse_from_c_under_valgrind(tmp, capture):
+    """NULLs, bad UTF-8, unknown operations, refusing callbacks, an XAUTH answer without its
+    NUL, calls on finished, freed and wrongly typed handles: each gets its code, and valgrind
+    sees no invalid access and no leak."""
+    binary = os.path.join(tmp, "misuse")
+    pc = dict(env(), PKG_CONFIG_PATH=os.path.join(STAGE, "lib", "pkgconfig"))
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "ipsecauto"], env=pc,
+                           capture_output=True, text=True, check=True).stdout.split()
+    cc = subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-g",
+                         os.path.join(os.path.dirname(__file__), "misuse.c"), "-o", binary,
+                         *flags], capture_output=True, text=True)
+    assert cc.returncode == 0, cc.stderr
+    xauth = support.Capture(os.path.join(tmp, "xauth"), support.XAUTH)
+    try:
+        p = run(VALGRIND + [binary], capture.path, xauth.path, timeout=120)
+    finally:
+        xauth.close()
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "misuse: all codes as expected" in p.stdout
+    assert_valgrind_clean(p)
