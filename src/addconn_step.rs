@@ -37,9 +37,18 @@ fn parse(words: &[String], o: &Options) -> Option<Args> {
     }
     // In-memory text stands in for the file the words name.
     let source = match (&o.config, config) {
-        (ConfigSource::Text { name, text, include_dir }, Some(_)) => {
-            addconn::ConfigSource::Text { text: text.clone(), name: name.clone(), include_base: include_dir.clone() }
-        }
+        (
+            ConfigSource::Text {
+                name,
+                text,
+                include_dir,
+            },
+            Some(_),
+        ) => addconn::ConfigSource::Text {
+            text: text.clone(),
+            name: name.clone(),
+            include_base: include_dir.clone(),
+        },
         (_, Some(path)) => addconn::ConfigSource::File(path),
         (_, None) => addconn::ConfigSource::File(addconn::DEFAULT_CONFIG.into()),
     };
@@ -52,7 +61,12 @@ fn parse(words: &[String], o: &Options) -> Option<Args> {
 }
 
 /// Runs `ipsec addconn WORDS...` in-process.
-pub fn run(words: &[String], o: &Options, sink: &mut dyn Sink, xauth: &mut dyn Xauth) -> StepOutcome {
+pub fn run(
+    words: &[String],
+    o: &Options,
+    sink: &mut dyn Sink,
+    xauth: &mut dyn Xauth,
+) -> StepOutcome {
     let Some(args) = parse(words, o) else {
         return StepOutcome {
             exit_status: USAGE_STATUS,
@@ -73,14 +87,22 @@ pub fn run(words: &[String], o: &Options, sink: &mut dyn Sink, xauth: &mut dyn X
         sink.note(n);
     }
     match result {
-        Ok(status) => StepOutcome { exit_status: status, error: None, unterminated: false },
+        Ok(status) => StepOutcome {
+            exit_status: status,
+            error: None,
+            unterminated: false,
+        },
         Err(e) => {
             let status = match e {
                 Error::Config { .. } | Error::ConfigIo { .. } => CONFIG_STATUS,
                 Error::Usage(_) => USAGE_STATUS,
                 _ => 255,
             };
-            StepOutcome { exit_status: status, error: Some(e), unterminated: false }
+            StepOutcome {
+                exit_status: status,
+                error: Some(e),
+                unterminated: false,
+            }
         }
     }
 }

@@ -253,9 +253,10 @@ pub fn plan(op: Operation, names: &str, o: &Options) -> Vec<Step> {
                 w.push("--config".into());
                 w.extend(split(&p.to_string_lossy()));
             }
+            // In-memory text never passed through a shell: its name stays one word.
             ConfigSource::Text { name, .. } => {
                 w.push("--config".into());
-                w.extend(split(name));
+                w.push(name.clone());
             }
         }
         w.extend(split(names));
