@@ -40,7 +40,7 @@ fn connections(status: &str) -> Vec<String> {
     status
         .lines()
         .filter(|l| l.starts_with("000 \"") && !l.contains(" #"))
-        .map(|l| l.replace(|c: char| c == '$', ""))
+        .map(|l| l.replace('$', ""))
         .filter(|l| !l.contains("conn serial"))
         .collect()
 }
