@@ -253,9 +253,10 @@ pub fn plan(op: Operation, names: &str, o: &Options) -> Vec<Step> {
                 w.push("--config".into());
                 w.extend(split(&p.to_string_lossy()));
             }
+            // In-memory text never passed through a shell: its name stays one word.
             ConfigSource::Text { name, .. } => {
                 w.push("--config".into());
-                w.extend(split(name));
+                w.push(name.clone());
             }
         }
         w.extend(split(names));
@@ -516,6 +517,40 @@ impl Session {
         match out.steps.last_mut().and_then(|s| s.error.take()) {
             Some(e) => Err(e),
             None => Ok(out),
+        }
+    }
+
+    /// The whole-file pass (`ipsec addconn --autoall`): adds every conn with `auto=add`,
+    /// `ondemand`, `route` or `start`, tells pluto to listen, routes the `route`/`ondemand` ones
+    /// and initiates the `start` ones (asynchronously, as 4.10 does). Returns addconn's status.
+    pub fn add_all(
+        &self,
+        on_line: &mut dyn FnMut(&Line),
+        on_diagnostic: &mut dyn FnMut(&str),
+    ) -> Result<i32> {
+        let mut args = crate::addconn::Args::new(
+            crate::addconn_step::source(&self.options.config),
+            Vec::new(),
+        );
+        args.ctlsocket = self.options.ctl_socket.clone();
+        args.autoall = true;
+        args.echo = true;
+        args.timeout = self.options.timeout;
+        crate::addconn::run_with_diagnostics(&args, on_line, on_diagnostic, &mut NoXauth)
+    }
+
+    /// The check-only pass: every problem of the configuration at once (nothing is sent).
+    pub fn check(&self) -> Vec<crate::config::Diagnostic> {
+        match &self.options.config {
+            ConfigSource::Default => {
+                crate::config::check_file(Path::new(crate::addconn::DEFAULT_CONFIG))
+            }
+            ConfigSource::File(p) => crate::config::check_file(p),
+            ConfigSource::Text {
+                name,
+                text,
+                include_dir,
+            } => crate::config::check_str(text, name, include_dir),
         }
     }
 
