@@ -162,6 +162,13 @@ def test_xauth_is_answered_by_a_callable_and_declines_raise(capture):
         assert "s3cret" not in str(e.value)
 
 
+def test_iterator_times_out_with_timeout_error(capture):
+    capture.default = ["recv", "hang"]
+    with ipsecauto.Session(capture.path) as s:
+        with pytest.raises(ipsecauto.TimeoutError):
+            list(s.iter_lines("status", timeout=0.2))
+
+
 def test_non_blocking_with_selectors(capture):
     capture.default = ["recv", ("send", b"000 one\n"), ("send", b"004 two\n")]
     with ipsecauto.Session(capture.path) as s, s.begin("up", "west") as op:

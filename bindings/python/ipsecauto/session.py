@@ -314,7 +314,7 @@ class Session:
             while True:
                 if not sel.select(timeout):
                     operation.cancel()
-                    raise IpsecautoError("no answer from pluto in time", code=Code.TIMEOUT)
+                    _raise(Code.TIMEOUT, f"no answer from pluto within {timeout} s")
                 done = operation.advance(check=check)
                 yield from operation.take_lines()
                 if done:
