@@ -19,12 +19,20 @@
 
 mod backend;
 mod boundary;
-mod check;
-mod op;
-mod operation;
-mod operations;
+
+// The header presents the public modules in this order (cbindgen follows it): results,
+// sessions, the operations and their blocking calls, the non-blocking form, the check.
 mod result;
+
 mod session;
+
+mod operation;
+
+mod operations;
+
+mod op;
+
+mod check;
 
 pub use check::*;
 pub use op::*;
