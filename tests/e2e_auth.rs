@@ -13,6 +13,8 @@ use ipsecauto::Operation;
 use support::keys::{Pki, RsaPair};
 use support::scene::Scene;
 
+/// Raw RSA keys (`leftrsasigkey`/`rightrsasigkey`) from the conn, file config. Checks the IKE
+/// SA on both sides and the child SA (established where the kernel allows, else its refusal).
 #[test]
 fn rsa_raw_keys_authenticate() {
     support::require_root();
@@ -50,6 +52,8 @@ fn rsa_raw_keys_authenticate() {
     timing("rsa_raw_keys_authenticate", t, &scene);
 }
 
+/// X.509 certificates from a scratch CA, config in memory. Checks the IKE SA on both sides and
+/// the child SA as above.
 #[test]
 fn x509_certificates_authenticate() {
     support::require_root();
@@ -94,6 +98,9 @@ fn x509_certificates_authenticate() {
     timing("x509_certificates_authenticate", t, &scene);
 }
 
+/// IKEv1 XAUTH + ModeCFG road warrior, username and password from the library's callback.
+/// Checks the IKE SA (both sides), XAUTH success, the lease; the child SA only where the kernel
+/// holds ESP states (else Quick Mode's timeout and whack's status 31).
 #[test]
 fn xauth_modecfg_road_warrior_answers_through_the_callback() {
     support::require_root();

@@ -59,6 +59,8 @@ fn ok(out: Output) -> Output {
     out
 }
 
+/// A C program through the C ABI: rereadsecrets, add on both sides (files), up, status.
+/// Checks the IKE SA on both sides; the child SA where the kernel allows, else its refusal.
 #[test]
 fn c_abi_psk_host_to_host() {
     support::require_root();
@@ -145,17 +147,15 @@ fn c_abi_psk_host_to_host() {
     let (ws, es) = wait_ike_both(&scene, "cabi");
     eprintln!("west: {}\neast: {}", ws.line, es.line);
     if support::netns::kernel_has_esp_states() {
-        for s in scene.sides() {
-            s.wait_status("an established child SA", WAIT, |st| {
-                !support::status::established_child(st, "cabi").is_empty()
-            });
-        }
+        wait_child_both(&scene, "cabi");
     } else {
         said("west 003 \"cabi\" #2: IKE_AUTH response rejected Child SA with TS_UNACCEPTABLE");
     }
     timing("c_abi_psk_host_to_host", t, &scene);
 }
 
+/// The Python bindings: rereadsecrets, add on both sides (config in memory), up, status.
+/// Checks the IKE SA on both sides; the child SA where the kernel allows, else its refusal.
 #[test]
 fn python_bindings_psk_subnet_to_subnet_from_memory() {
     support::require_root();
@@ -230,7 +230,9 @@ fn python_bindings_psk_subnet_to_subnet_from_memory() {
     );
     let (ws, es) = wait_ike_both(&scene, "py");
     eprintln!("west: {}\neast: {}", ws.line, es.line);
-    if !support::netns::kernel_has_esp_states() {
+    if support::netns::kernel_has_esp_states() {
+        wait_child_both(&scene, "py");
+    } else {
         assert!(
             up.contains("IKE_AUTH response rejected Child SA with TS_UNACCEPTABLE"),
             "{up}"

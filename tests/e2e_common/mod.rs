@@ -202,6 +202,15 @@ pub fn wait_no_ike(side: &Side, conn: &str) -> String {
     })
 }
 
+/// Waits until both sides list an established child SA for `conn`.
+pub fn wait_child_both(scene: &Scene, conn: &str) {
+    for s in scene.sides() {
+        s.wait_status("an established child SA", WAIT, |st| {
+            !status::established_child(st, conn).is_empty()
+        });
+    }
+}
+
 /// What the child SA did after `up` (the initiator's library run). Where the kernel holds ESP
 /// states it must be established on both sides; here it cannot be installed, so east (the
 /// responder) logs the failed install and answers TS_UNACCEPTABLE, `up` still exits 0 (RC 003
@@ -209,11 +218,7 @@ pub fn wait_no_ike(side: &Side, conn: &str) -> String {
 pub fn assert_child_outcome(scene: &Scene, conn: &str, up: &Ran) -> &'static str {
     assert_eq!(up.status, 0, "{}", up.describe());
     if kernel_has_esp_states() {
-        for s in scene.sides() {
-            s.wait_status("an established child SA", WAIT, |st| {
-                !status::established_child(st, conn).is_empty()
-            });
-        }
+        wait_child_both(scene, conn);
         return "child SA established on both sides";
     }
     up.expect("IKE_AUTH response rejected Child SA with TS_UNACCEPTABLE");
