@@ -136,7 +136,11 @@ fn xauth_modecfg_road_warrior_answers_through_the_callback() {
         })
     };
     let up = run_xauth(&west, Operation::Up, "rw", &mut callback);
-    // Print only what pluto said (it never echoes the password; checked below).
+    // Before anything prints pluto's lines: they must not hold the password.
+    assert!(
+        !up.out.contains(password) && !up.notes.concat().contains(password),
+        "pluto's answer holds the password"
+    );
     eprintln!("{}", up.describe());
     assert_eq!(asked, [Prompt::Username, Prompt::Password]);
     let prompts: Vec<u64> = up
@@ -190,6 +194,5 @@ fn xauth_modecfg_road_warrior_answers_through_the_callback() {
             s.name
         );
     }
-    assert!(!up.out.contains(password) && !up.notes.concat().contains(password));
     timing("xauth_modecfg_road_warrior", t, &scene);
 }
