@@ -163,22 +163,11 @@ pub fn psk_secret(key: &str) -> String {
     format!("@west @east : PSK \"{key}\"\n")
 }
 
-/// IKEv1 Mode Config states that pluto also counts as an established IKE SA
-/// (CAT_ESTABLISHED_IKE_SA in ikev1_states.c); support's list stops at the XAUTH states.
-pub const ESTABLISHED_MODE_CFG: &[&str] = &[
-    "STATE_MODE_CFG_I1",
-    "STATE_MODE_CFG_R1",
-    "STATE_MODE_CFG_R2",
-];
-
 /// `conn`'s established IKE SAs in `st` (a `--status` text), by pluto's categories.
 pub fn ike_sas(st: &str, conn: &str) -> Vec<status::Sa> {
     status::sas(st)
         .into_iter()
-        .filter(|s| {
-            s.conn == conn
-                && (s.is_established_ike() || ESTABLISHED_MODE_CFG.contains(&s.state.as_str()))
-        })
+        .filter(|s| s.conn == conn && s.is_established_ike())
         .collect()
 }
 
