@@ -17,7 +17,23 @@ use ipsecauto::ops::{Operation, Session};
 use ipsecauto::reply::Line;
 use support::capture::{Capture, Script, Step};
 
-fn scratch() -> PathBuf {
+/// A directory for one test's sockets and files, removed when the test ends.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
     static N: AtomicUsize = AtomicUsize::new(0);
     let d = std::env::temp_dir().join(format!(
         "ipsecauto-ffi-{}-{}",
@@ -25,7 +41,7 @@ fn scratch() -> PathBuf {
         N.fetch_add(1, Ordering::SeqCst)
     ));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    Scratch(d)
 }
 
 fn c(s: &str) -> CString {
