@@ -43,6 +43,11 @@ enum News {
     Done(Ending),
 }
 
+/// How a helper thread's panic travels: an `Io` error from this pseudo-call, which
+/// `Pending::panic_message` recognises.
+const PANIC_CALL: &str = "(panic)";
+const PANIC_STATUS: i32 = 255;
+
 /// A helper thread's sink: news goes down the channel, and the eventfd wakes the caller.
 struct Courier {
     tx: mpsc::Sender<News>,
@@ -318,7 +323,25 @@ impl Pending {
         let thread = std::thread::Builder::new()
             .name("ipsecauto-step".into())
             .spawn(move || {
-                let ending = work(&options, &mut courier);
+                // A panic stays on this thread: the caller gets IPSECAUTO_PANIC from advance.
+                let ending = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    work(&options, &mut courier)
+                }))
+                .unwrap_or_else(|p| {
+                    let what = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Ending {
+                        exit_status: PANIC_STATUS,
+                        error: Some(Error::Io {
+                            call: PANIC_CALL,
+                            errno: 0,
+                            reason: what,
+                        }),
+                    }
+                });
                 courier.send(News::Done(ending));
             })
             .map_err(|e| Error::from_errno("pthread_create", e))?;
@@ -418,6 +441,16 @@ impl Pending {
         }
     }
 
+    /// The message if `e` reports a helper thread's panic.
+    pub fn panic_message(e: &Error) -> Option<String> {
+        match e {
+            Error::Io { call, reason, .. } if *call == PANIC_CALL => {
+                Some(format!("internal error (panic): {reason}"))
+            }
+            _ => None,
+        }
+    }
+
     /// The exit status `ipsec auto` would give: the last finished step's.
     pub fn exit_status(&self) -> i32 {
         self.last.as_ref().map_or(0, |l| l.exit_status)
@@ -429,5 +462,38 @@ impl Pending {
         self.steps.clear();
         self.show = None;
         self.current = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic on a helper thread ends the step with a panic the caller can name.
+    #[test]
+    fn a_helper_threads_panic_comes_back_as_a_panic() {
+        let o = Options::default();
+        let mut p =
+            Pending::new(&o, false, ipsecauto_operation::IPSECAUTO_OP_STATUS, "").expect("a plan");
+        p.steps.clear();
+        let c = p
+            .start_helper(|_, _| panic!("helper blew up"))
+            .expect("a thread");
+        p.current = Some(c);
+        let mut lines = |_: &Line| {};
+        let e = loop {
+            crate::client::wait_readable(p.fd(), Some(std::time::Duration::from_secs(5)))
+                .expect("the helper reports");
+            match p.advance(&mut lines, &mut ops::NoXauth) {
+                Ok(Progress::Pending) => continue,
+                Ok(Progress::Done) => panic!("the step cannot succeed"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(
+            Pending::panic_message(&e).as_deref(),
+            Some("internal error (panic): helper blew up")
+        );
+        assert_eq!(p.exit_status(), PANIC_STATUS);
     }
 }

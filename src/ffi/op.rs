@@ -230,7 +230,10 @@ impl Running {
             (None, Err(e)) => {
                 self.pending.cancel();
                 self.exit_status = self.pending.exit_status();
-                Err(e.into())
+                Err(match Pending::panic_message(&e) {
+                    Some(m) => Failure::new(IPSECAUTO_PANIC, m),
+                    None => e.into(),
+                })
             }
         };
         self.finished = Some(match &outcome {
