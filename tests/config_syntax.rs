@@ -532,6 +532,27 @@ fn include_loops_and_depth() {
     let c = config::load_file(&main).unwrap();
     assert!(!c.conns.is_empty());
     assert!(agree(&addconn(&main), &ours(&main)));
+    // Fan-out (every file includes the glob of all): bounded, a precise error.
+    let pad = format!("# {}\n", "p".repeat(1 << 20));
+    let fan = format!("include @DIR@/fan/*.conf\n{pad}conn x\n");
+    let main = write_case(
+        &dir,
+        &[
+            ("main.conf", fan.as_str()),
+            ("fan/a.conf", fan.as_str()),
+            ("fan/b.conf", fan.as_str()),
+            ("fan/c.conf", fan.as_str()),
+        ],
+    );
+    let t = std::time::Instant::now();
+    match config::load_file(&main) {
+        Err(Error::Config { at, message }) => {
+            assert!(message.contains("more than 128 MiB"), "{message}");
+            assert_eq!(at.line, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(t.elapsed().as_secs() < 20);
     // Depth error inside a nested chain that later fails: the error names the right file.
     let main = write_case(
         &dir,

@@ -19,6 +19,7 @@
 //! [`SetupKw`] (`config setup`): one variant per 4.10 field, so aliases share a key.
 
 mod convert;
+pub mod defaults;
 pub mod gen;
 pub mod keywords;
 mod lex;
