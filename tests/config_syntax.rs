@@ -593,6 +593,21 @@ fn bad_input_gives_precise_errors() {
         "syntax error [xxxx",
     );
     fails_at(&format!("conn a\n\t{long}=1\n"), 2, "syntax error [xxxx");
+    // Pathological 1 MiB lines stay linear.
+    for unit in ["a={ ", "={ ", "=\" ", "x", "\"", "#", "= ", "{}"] {
+        let line = unit.repeat((1 << 20) / unit.len());
+        let t = std::time::Instant::now();
+        let _ = config::check_str(
+            &format!("conn a\n\tleftid={line}\n\tauto=bogus\n"),
+            "t.conf",
+            Path::new("/"),
+        );
+        assert!(
+            t.elapsed().as_secs_f64() < 5.0,
+            "{unit:?}: {:?}",
+            t.elapsed()
+        );
+    }
 }
 
 #[test]

@@ -103,6 +103,8 @@ pub(crate) struct Lexer {
     pub too_big: Option<(u32, u32, String)>,
     /// The `include` line being processed (where include problems are reported).
     include_at: (u32, u32),
+    /// Last brace scan in VALUE state: (data, from, stop, position of the last '}').
+    brace_scan: (u32, usize, usize, Option<usize>),
 }
 
 fn is_blank(c: u8) -> bool {
@@ -125,6 +127,7 @@ impl Lexer {
             included: 0,
             too_big: None,
             include_at: (0, 1),
+            brace_scan: (u32::MAX, 0, 0, None),
         };
         let file = lx.file_id(&name);
         lx.datas.push(data);
@@ -453,11 +456,23 @@ impl Lexer {
                     0
                 };
                 let braced = if c == b'{' {
-                    // \{[^\"\n]*\}: up to the last '}' before a quote or newline.
-                    let n = run(p + 1, &|x| x != b'"' && x != b'\n');
-                    match b[p + 1..p + 1 + n].iter().rposition(|&x| x == b'}') {
-                        Some(i) => i + 2,
-                        None => 0,
+                    // \{[^\"\n]*\}: up to the last '}' before a quote or newline. The scan
+                    // is remembered so that many '{' on one stretch cost one scan.
+                    let (d, from, stop, last) = self.brace_scan;
+                    let last = if d == src.data && from <= p && p < stop {
+                        last
+                    } else {
+                        let n = run(p + 1, &|x| x != b'"' && x != b'\n');
+                        let last = b[p + 1..p + 1 + n]
+                            .iter()
+                            .rposition(|&x| x == b'}')
+                            .map(|i| p + 1 + i);
+                        self.brace_scan = (src.data, p, p + 1 + n, last);
+                        last
+                    };
+                    match last {
+                        Some(i) if i > p => i + 1 - p,
+                        _ => 0,
                     }
                 } else {
                     0

@@ -117,6 +117,21 @@ pub enum Value {
     Obsolete,
 }
 
+impl Value {
+    /// The number 4.10 keeps for the value (its `options[]` slot): yes/no as 1/0, times in
+    /// milliseconds, enum names as their numbers, a literal loose value as 255. None for text.
+    pub fn number(&self) -> Option<u64> {
+        Some(match self {
+            Value::Bool(b) => u64::from(*b),
+            Value::Number(n) | Value::Millis(n) | Value::Count(n) | Value::Lset(n) => *n,
+            Value::Percent(n) | Value::Enum(n) => u64::from(*n),
+            Value::Loose(Some(n)) => u64::from(*n),
+            Value::Loose(None) => 255,
+            Value::Text | Value::MissingText | Value::Obsolete => return None,
+        })
+    }
+}
+
 /// One setting of a conn, an end or config setup.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setting {

@@ -99,15 +99,7 @@ fn end_of(i: usize) -> EndKw {
 
 /// The number 4.10 stores for a value (its `options[]`), for duplicate comparisons.
 fn number(v: &Value) -> u64 {
-    match v {
-        Value::Bool(b) => u64::from(*b),
-        Value::Number(n) | Value::Millis(n) | Value::Count(n) | Value::Lset(n) => *n,
-        Value::Percent(n) => u64::from(*n),
-        Value::Enum(n) => u64::from(*n),
-        Value::Loose(Some(n)) => u64::from(*n),
-        Value::Loose(None) => 255,
-        Value::Text | Value::MissingText | Value::Obsolete => 0,
-    }
+    v.number().unwrap_or(0)
 }
 
 struct Ctx<'a> {
