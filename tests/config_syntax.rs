@@ -307,6 +307,18 @@ fn typed_values_as_4_10_stores_them() {
 }
 
 #[test]
+fn later_config_setup_sections() {
+    // 4.10 links a later config setup's settings nowhere once the first has some.
+    let c = load("config setup\n\tlogfile=/x\nconfig setup\n\tlogfile=/y\n\tauto=add\n").unwrap();
+    assert_eq!(c.setup.get(SetupKw::LogFile).unwrap().raw, "/x");
+    let c = load("config setup\nconfig setup\n\tlogfile=/y\n").unwrap();
+    assert_eq!(c.setup.get(SetupKw::LogFile).unwrap().raw, "/y");
+    // Within one section the last one wins.
+    let c = load("config setup\n\tlogfile=/x\n\tplutostderrlog=/z\n").unwrap();
+    assert_eq!(c.setup.get(SetupKw::LogFile).unwrap().raw, "/z");
+}
+
+#[test]
 fn percent_tokens_are_kept_raw() {
     let toks = [
         ("%any", Some(2)),

@@ -389,7 +389,13 @@ impl Lexer {
                     _ => {
                         let name = cstr_prefix(w);
                         match std::str::from_utf8(name).ok().and_then(keywords::find) {
-                            None => Kind::Str,
+                            None => {
+                                // 4.10 enters the keyword state after any word: the rest of
+                                // the line up to '=' or its end is swallowed (so `include F
+                                // junk` is fine and `include F a=b` fails at '=').
+                                self.state = State::Key;
+                                Kind::Str
+                            }
                             Some((d, ends)) => {
                                 self.state = match d.ty {
                                     Type::Comment => State::CommentKey,

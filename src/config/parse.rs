@@ -28,6 +28,8 @@ pub(crate) struct Section {
     pub file: u32,
     pub line: u32,
     pub entries: Vec<Entry>,
+    /// Where the first `x-…` comment of the section stands, if any.
+    pub comment: Option<(u32, u32)>,
 }
 
 #[derive(Debug)]
@@ -54,6 +56,9 @@ pub(crate) struct Parsed {
 enum Target {
     None,
     Setup,
+    /// A later `config setup` after one with settings: 4.10 links its settings nowhere
+    /// (they are dropped, unchecked).
+    SetupDetached,
     Section(usize),
 }
 
@@ -170,7 +175,11 @@ impl Parser {
                     self.expect(Kind::Setup)?;
                     self.expect(Kind::Eol)?;
                     self.out.setup_at.get_or_insert((t.file, t.line));
-                    self.target = Target::Setup;
+                    self.target = if self.out.setup.is_empty() {
+                        Target::Setup
+                    } else {
+                        Target::SetupDetached
+                    };
                     self.progress = true;
                     self.kw_sections()?;
                 }
@@ -183,6 +192,7 @@ impl Parser {
                         file: t.file,
                         line: t.line,
                         entries: Vec::new(),
+                        comment: None,
                     });
                     self.target = Target::Section(self.out.sections.len() - 1);
                     self.progress = true;
@@ -210,6 +220,9 @@ impl Parser {
                 Kind::Comment => {
                     self.expect(Kind::Equal)?;
                     self.expect(Kind::Str)?;
+                    if let Target::Section(i) = self.target {
+                        self.out.sections[i].comment.get_or_insert((t.file, t.line));
+                    }
                     self.expect(Kind::Eol)?;
                 }
                 Kind::Key(def, ends) => {
@@ -278,6 +291,7 @@ impl Parser {
         };
         match self.target {
             Target::Setup => self.out.setup.push(entry),
+            Target::SetupDetached => {}
             Target::Section(i) => self.out.sections[i].entries.push(entry),
             Target::None => {}
         }

@@ -613,6 +613,13 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
     let mut defaults = Work::new();
     for sec in parsed.sections.iter().filter(|s| s.name == "%default") {
         let mut err = ctx.translate(&mut defaults, sec, &sec.name, KSet::Default, out);
+        if let Some((f, l)) = sec.comment {
+            // 4.10 moves a section's x- comments onto the conn, but never initialised
+            // %default's list: addconn crashes (SIGSEGV) on the whole file.
+            let m = "x- comment in conn %default (4.10's addconn crashes on it)".to_string();
+            out.push(ctx.diag(f, l, m, Severity::Fatal));
+            break;
+        }
         if !err && defaults.also.is_some() {
             let e = sec
                 .entries
