@@ -194,3 +194,110 @@ fn random_configs_as_addconn_checkconfig_sees_them() {
     let _ = fs::remove_dir_all(&dir);
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// Corpus files with a few random edits (characters ipsec.conf cares about inserted, deleted,
+/// lines doubled or dropped).
+#[test]
+fn mutated_corpus_files_as_addconn_checkconfig_sees_them() {
+    let n: usize = std::env::var("IPSECAUTO_FUZZ")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let seed = std::env::var("IPSECAUTO_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x2545_f491_4f6c_dd1d);
+    let mut rng = Rng(seed | 1);
+    let mut sources = Vec::new();
+    let root = config_support::corpus().join("testing/pluto");
+    for e in fs::read_dir(&root).unwrap().flatten() {
+        for f in ["west.conf", "east.conf", "road.conf", "north.conf"] {
+            let p = e.path().join(f);
+            if let Ok(t) = fs::read(&p) {
+                // Includes would point outside the scratch copy.
+                if !t.windows(7).any(|w| w == b"include") {
+                    sources.push(t);
+                }
+            }
+        }
+    }
+    sources.sort();
+    assert!(sources.len() > 100);
+    let dir = scratch("mutate");
+    let mut cases = Vec::new();
+    for i in 0..n {
+        let mut t = sources[rng.below(sources.len())].clone();
+        for _ in 0..1 + rng.below(3) {
+            if t.is_empty() {
+                break;
+            }
+            let at = rng.below(t.len());
+            match rng.below(5) {
+                0 => {
+                    t.remove(at);
+                }
+                1 | 2 => {
+                    let c = b" \t\n\"={}#%xX-0,;:"[rng.below(16)];
+                    t.insert(at, c);
+                }
+                3 => {
+                    // Double the line holding `at`.
+                    let s = t[..at]
+                        .iter()
+                        .rposition(|&c| c == b'\n')
+                        .map_or(0, |i| i + 1);
+                    let e = t[at..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(t.len(), |i| at + i + 1);
+                    let line = t[s..e].to_vec();
+                    t.splice(e..e, line);
+                }
+                _ => {
+                    let s = t[..at]
+                        .iter()
+                        .rposition(|&c| c == b'\n')
+                        .map_or(0, |i| i + 1);
+                    let e = t[at..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(t.len(), |i| at + i + 1);
+                    t.drain(s..e);
+                }
+            }
+        }
+        let p = dir.join(format!("m{i}.conf"));
+        fs::write(&p, &t).unwrap();
+        cases.push((p, String::from_utf8_lossy(&t).into_owned()));
+    }
+    let results = par_map(&cases, 4, |(p, _)| {
+        let (r, o) = (addconn(p), ours(p));
+        (
+            agree(&r, &o)
+                && r.listed
+                    .iter()
+                    .filter(|m| !m.starts_with("bad "))
+                    .eq(o.listed.iter()),
+            r,
+            o,
+        )
+    });
+    let mut bad = Vec::new();
+    for ((p, text), (ok, r, o)) in cases.iter().zip(&results) {
+        if !ok {
+            bad.push(format!(
+                "{} {text:?}\n  4.10: {r:?}\n  ours: {o:?}",
+                p.display()
+            ));
+        }
+    }
+    let rejected = results.iter().filter(|r| !r.1.accepted).count();
+    println!(
+        "mutated corpus: {n} configs, {rejected} rejected by 4.10, {} differ",
+        bad.len()
+    );
+    if bad.is_empty() {
+        let _ = fs::remove_dir_all(&dir);
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

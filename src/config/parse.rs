@@ -52,6 +52,9 @@ pub(crate) struct Parsed {
     pub primary: Option<usize>,
 }
 
+/// 4.10's buffer for a parse error ("FILE:LINE: MESSAGE [TOKEN]" and its NUL).
+const ERRSTRING_LEN: usize = 256;
+
 #[derive(Clone, Copy)]
 enum Target {
     None,
@@ -138,12 +141,17 @@ impl Parser {
         if self.first_syntax.is_none() || self.progress {
             // 4.10 prints the token's text in brackets (a newline for a line end).
             let yytext = String::from_utf8_lossy(cstr_prefix(self.lx.text(&t))).into_owned();
-            let i = self.problem(
-                t.file,
-                t.line,
-                format!("syntax error [{yytext}]"),
-                Severity::Fatal,
-            );
+            let mut m = format!("syntax error [{yytext}]");
+            // 4.10 formats "FILE:LINE: MESSAGE" into a 256-byte buffer: long tokens are cut.
+            let prefix = format!("{}:{}: ", self.lx.files[t.file as usize].display(), t.line).len();
+            let mut keep = ERRSTRING_LEN.saturating_sub(1 + prefix);
+            if m.len() > keep {
+                while !m.is_char_boundary(keep) {
+                    keep -= 1;
+                }
+                m.truncate(keep);
+            }
+            let i = self.problem(t.file, t.line, m, Severity::Fatal);
             self.first_syntax.get_or_insert(i);
         }
         self.progress = false;
