@@ -6,7 +6,7 @@ mod config_support;
 
 use std::fs;
 
-use config_support::{addconn, agree, ours, par_map, scratch};
+use config_support::{addconn, agree, ours, par_map, resolution_agrees, scratch};
 
 const PIECES: &[&str] = &[
     "conn a",
