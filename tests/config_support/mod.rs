@@ -233,7 +233,7 @@ fn render(side: &str, context: u16, get: &dyn Fn(Field) -> Option<Setting>, out:
         let Some(s) = get(k.field) else { continue };
         let line = match (k.ty, &s.value) {
             (Type::Bool | Type::InvertBool, Value::Bool(b)) => {
-                format!("{}", if *b { "yes" } else { "no" })
+                (if *b { "yes" } else { "no" }).to_string()
             }
             (Type::LooseEnum, Value::Loose(None)) => s.raw.clone(),
             (Type::Enum | Type::LooseEnum, _) => String::new(),
