@@ -91,6 +91,21 @@ const PIECES: &[&str] = &[
     "\tdpddelay=%forever",
 ];
 
+/// Same verdict, same conn-level messages, and for accepted files the same resolved settings.
+fn same(p: &std::path::Path, r: &config_support::Verdict, o: &config_support::Verdict) -> bool {
+    let listed = r.listed.iter().filter(|m| !m.starts_with("bad "));
+    if !agree(r, o) || !listed.eq(o.listed.iter()) {
+        return false;
+    }
+    if r.accepted {
+        if let Err(e) = resolution_agrees(p) {
+            println!("RESOLUTION {}: {e}", p.display());
+            return false;
+        }
+    }
+    true
+}
+
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -170,15 +185,7 @@ fn random_configs_as_addconn_checkconfig_sees_them() {
     }
     let results = par_map(&cases, 4, |(p, _)| {
         let (r, o) = (addconn(p), ours(p));
-        (
-            agree(&r, &o)
-                && r.listed
-                    .iter()
-                    .filter(|m| !m.starts_with("bad "))
-                    .eq(o.listed.iter()),
-            r,
-            o,
-        )
+        (same(p, &r, &o), r, o)
     });
     let mut bad = Vec::new();
     for ((_, text), (ok, r, o)) in cases.iter().zip(&results) {
@@ -272,15 +279,7 @@ fn mutated_corpus_files_as_addconn_checkconfig_sees_them() {
     }
     let results = par_map(&cases, 4, |(p, _)| {
         let (r, o) = (addconn(p), ours(p));
-        (
-            agree(&r, &o)
-                && r.listed
-                    .iter()
-                    .filter(|m| !m.starts_with("bad "))
-                    .eq(o.listed.iter()),
-            r,
-            o,
-        )
+        (same(p, &r, &o), r, o)
     });
     let mut bad = Vec::new();
     for ((p, text), (ok, r, o)) in cases.iter().zip(&results) {
