@@ -145,7 +145,8 @@ fn random_configs_as_addconn_checkconfig_sees_them() {
         .filter(|p| {
             let text = format!("conn a\n{p}\n");
             let d = ipsecauto::config::check_str(&text, "t", std::path::Path::new("/"));
-            !d.iter().any(|d| d.severity == ipsecauto::config::Severity::Fatal)
+            !d.iter()
+                .any(|d| d.severity == ipsecauto::config::Severity::Fatal)
         })
         .collect();
     for i in 0..n {

@@ -711,6 +711,22 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
         ctx.load_conn(&mut w, idx, &mut conn, &mut errors);
         let mut touched = std::mem::take(&mut w.touched);
         touched.sort_unstable();
+        // Exact capacities: 100,000 conns make slack add up.
+        let set = |i: &&usize| w.slots[**i].state == KSet::Set && w.slots[**i].entry.is_some();
+        let n_conn = touched.iter().filter(|i| **i < NK).filter(set).count();
+        let n_left = touched
+            .iter()
+            .filter(|i| (NK..NK + NE).contains(*i))
+            .filter(set)
+            .count();
+        let n_right = touched
+            .iter()
+            .filter(|i| **i >= NK + NE)
+            .filter(set)
+            .count();
+        conn.settings.own.reserve_exact(n_conn);
+        conn.left.settings.own.reserve_exact(n_left);
+        conn.right.settings.own.reserve_exact(n_right);
         for &i in &touched {
             let s = &w.slots[i];
             let Some(e) = s.entry else { continue };
