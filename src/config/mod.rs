@@ -332,7 +332,7 @@ impl Config {
 }
 
 /// Loads a config file and everything it includes. Relative `include` paths are taken
-/// relative to the working directory, as 4.10 does.
+/// relative to the working directory, as 4.10 does; "-" is standard input.
 pub fn load_file(path: &Path) -> Result<Config, Error> {
     let data = read(path)?;
     finish(parse::parse(path.to_path_buf(), data, None))
@@ -378,6 +378,16 @@ pub fn check_str(text: &str, name: &str, include_base: &Path) -> Vec<Diagnostic>
 }
 
 fn read(path: &Path) -> Result<Arc<[u8]>, Error> {
+    if path == Path::new("-") {
+        // 4.10 reads standard input for "-".
+        let mut v = Vec::new();
+        return std::io::Read::read_to_end(&mut std::io::stdin(), &mut v)
+            .map(|_| Arc::from(v))
+            .map_err(|e| Error::ConfigIo {
+                path: path.to_path_buf(),
+                reason: format!("can't load file '-': {e}"),
+            });
+    }
     std::fs::read(path)
         .map(Arc::from)
         .map_err(|e| Error::ConfigIo {

@@ -412,8 +412,8 @@ impl<'a> Ctx<'a> {
         if let Some(a) = w.also.take() {
             alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), idx)));
         }
+        // Failures in the walk are in `out`; 4.10 goes on to check the rest all the same.
         let mut visited: Vec<usize> = vec![idx];
-        let mut err = false;
         let mut place = 0;
         while place < alsos.len() {
             if alsos.len() >= ALSO_LIMIT {
@@ -431,7 +431,6 @@ impl<'a> Ctx<'a> {
                 let (f, l) = origin(&name, &self.parsed.sections[from]);
                 let m = format!("cannot find conn '{}' needed by conn '{}'", name, conn.name);
                 out.push(self.diag(f, l, m, Severity::Error));
-                err = true;
                 continue;
             };
             if visited.contains(&target) {
@@ -450,15 +449,12 @@ impl<'a> Ctx<'a> {
             conn.alsos.push(name.clone());
             w.also = None;
             let addin = &self.parsed.sections[target];
-            err |= self.translate(w, addin, &conn.name, KSet::Set, out);
+            self.translate(w, addin, &conn.name, KSet::Set, out);
             if let Some(a) = w.also.take() {
                 alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), target)));
             }
         }
-        if self.checks(w, self.default_keys, out) {
-            return;
-        }
-        let _ = err;
+        self.checks(w, self.default_keys, out);
     }
 
     /// Whether `target` is an ancestor of `from` on the also= walk (a cycle, not a diamond).
