@@ -46,6 +46,7 @@
 //! Settings are keyed by [`Kw`] (per conn), [`EndKw`] (per end) and [`SetupKw`]
 //! (`config setup`): one variant per 4.10 field, so aliases share a key.
 
+pub mod builder;
 mod convert;
 pub mod defaults;
 pub mod gen;
@@ -57,6 +58,7 @@ mod resolve;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use builder::ConnBuilder;
 pub use keywords::{lookup, EndKw, Field, Kw, KwDef, SetupKw, Type};
 
 use crate::error::{Error, Location};
