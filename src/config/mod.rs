@@ -279,7 +279,8 @@ pub struct Conn {
     pub name: String,
     /// The `conn NAME` line.
     pub at: Location,
-    /// The names of the also= sections taken in, in the order 4.10 visits them.
+    /// The names of the also= sections taken in, in the order 4.10 visits them (each once;
+    /// [`Kw::Also`] itself holds the conn's own also= text, with %default's in front if any).
     pub alsos: Vec<String>,
     /// What 4.10 reports while loading this conn. Any [`Severity::Error`] here means 4.10
     /// does not load the conn.
