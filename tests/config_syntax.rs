@@ -647,3 +647,44 @@ fn fifty_megabyte_file() {
     assert!(agree(&addconn(&p), &ours(&p)));
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn check_reports_everything_at_once() {
+    let text = concat!(
+        "config setup\n\tinterfaces=x\n",
+        "conn a\n\tbogus=1\n",
+        "conn b\n\tauto=add\n\tmtu=abc\n",
+        "conn c\n\tauto=nope\n",
+        "conn d\n\talso=missing\n",
+        "conn e\n\tikelifetime=1h\n\tikelifetime=2h\n",
+        "include /nonexistent/x.conf\n",
+    );
+    let d = config::check_str(text, "t.conf", Path::new("/"));
+    let has = |sev: Severity, line: u32, needle: &str| {
+        assert!(
+            d.iter()
+                .any(|x| x.severity == sev && x.line == line && x.message.contains(needle)),
+            "no {sev:?} at {line} with {needle:?} in {d:#?}"
+        );
+    };
+    // What 4.10 reports (a bad enum value ends its run) comes first.
+    assert_eq!(
+        (d[0].line, d[0].message.as_str()),
+        (9, "keyword auto, invalid value: nope")
+    );
+    has(Severity::Fatal, 4, "syntax error [bogus]");
+    has(Severity::Warning, 7, "not a number");
+    has(Severity::Warning, 15, "could not open include filename");
+    has(
+        Severity::Error,
+        11,
+        "cannot find conn 'missing' needed by conn 'd'",
+    );
+    has(Severity::Error, 14, "duplicate key 'ikelifetime' in conn e");
+    has(Severity::Warning, 2, "obsolete keyword 'interfaces'");
+    assert!(matches!(load(text), Err(Error::Config { at, .. }) if at.line == 9));
+    let dir = scratch("all");
+    let p = write_case(&dir, &[("main.conf", text)]);
+    assert!(agree(&addconn(&p), &ours(&p)));
+    let _ = fs::remove_dir_all(&dir);
+}
