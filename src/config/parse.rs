@@ -16,10 +16,19 @@ use super::{Severity, Value};
 pub(crate) struct Entry {
     pub def: &'static KwDef,
     pub ends: Ends,
-    pub raw: String,
+    /// The value's text, in [`Parsed::datas`] (read with [`Parsed::raw`]): no copy per entry.
+    pub raw: Raw,
     pub value: Value,
     pub file: u32,
     pub line: u32,
+}
+
+/// Where an entry's text is: a byte range of one of the files read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Raw {
+    pub data: u32,
+    pub start: usize,
+    pub end: usize,
 }
 
 #[derive(Debug)]
@@ -43,6 +52,8 @@ pub(crate) struct Problem {
 #[derive(Debug, Default)]
 pub(crate) struct Parsed {
     pub files: Vec<PathBuf>,
+    /// The text of every file read, for [`Raw`].
+    pub datas: Vec<Arc<[u8]>>,
     pub setup: Vec<Entry>,
     pub setup_at: Option<(u32, u32)>,
     pub sections: Vec<Section>,
@@ -95,6 +106,14 @@ pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Pa
         p.target = Target::None;
     }
     p.finish()
+}
+
+impl Parsed {
+    /// An entry's value as text (as C sees it: up to a NUL; invalid UTF-8 replaced).
+    pub fn raw(&self, e: &Entry) -> std::borrow::Cow<'_, str> {
+        let b = &self.datas[e.raw.data as usize][e.raw.start..e.raw.end];
+        String::from_utf8_lossy(cstr_prefix(b))
+    }
 }
 
 impl Parser {
@@ -275,9 +294,9 @@ impl Parser {
         if kind == Kind::Eol {
             return Ok(false); // `keyword=` with nothing: 4.10 ignores it
         }
-        let raw_bytes = cstr_prefix(self.lx.text(&v));
-        let raw = String::from_utf8_lossy(raw_bytes).into_owned();
-        if raw.len() != raw_bytes.len() || raw.as_bytes() != raw_bytes {
+        let data = Arc::clone(&self.lx.datas[v.data as usize]);
+        let raw = String::from_utf8_lossy(cstr_prefix(&data[v.start..v.end]));
+        if let std::borrow::Cow::Owned(_) = raw {
             self.problem(
                 v.file,
                 v.line,
@@ -292,7 +311,11 @@ impl Parser {
         let entry = Entry {
             def,
             ends,
-            raw,
+            raw: Raw {
+                data: v.data,
+                start: v.start,
+                end: v.end,
+            },
             value,
             file: key.file,
             line: key.line,
@@ -424,6 +447,7 @@ impl Parser {
             .or(too_big)
             .or(first_setup);
         self.out.files = std::mem::take(&mut self.lx.files);
+        self.out.datas = std::mem::take(&mut self.lx.datas);
         self.out
     }
 }

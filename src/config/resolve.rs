@@ -207,8 +207,8 @@ impl<'a> Ctx<'a> {
                 }
                 if def.field == Field::Conn(Kw::Also) {
                     w.also = Some(match w.also.take() {
-                        Some(s) => s + " " + &e.raw,
-                        None => e.raw.clone(),
+                        Some(s) => s + " " + &self.parsed.raw(e),
+                        None => self.parsed.raw(e).into_owned(),
                     });
                 }
                 let prev = match w.slots[i].state {
@@ -217,8 +217,8 @@ impl<'a> Ctx<'a> {
                 };
                 let s = w.touch(i);
                 s.joined = Some(match prev {
-                    Some(p) => p + " " + &e.raw,
-                    None => e.raw.clone(),
+                    Some(p) => p + " " + &self.parsed.raw(e),
+                    None => self.parsed.raw(e).into_owned(),
                 });
                 s.entry = Some(e);
                 s.state = KSet::Set;
@@ -230,7 +230,7 @@ impl<'a> Ctx<'a> {
                     let same = number(&old.value) == 255
                         && e.value == Value::Loose(None)
                         && old.value == Value::Loose(None)
-                        && old.raw == e.raw;
+                        && self.parsed.raw(old) == self.parsed.raw(e);
                     out.push(dup(if same {
                         Severity::Warning
                     } else {
@@ -240,7 +240,7 @@ impl<'a> Ctx<'a> {
                         return true;
                     }
                 }
-                if def.ty == Type::Pubkey && e.raw.is_empty() {
+                if def.ty == Type::Pubkey && self.parsed.raw(e).is_empty() {
                     // "" is in 4.10's pubkey list as "literal key follows" with no key: its
                     // addconn then fails an assertion and aborts on the whole file.
                     let m = format!(
@@ -317,7 +317,7 @@ impl<'a> Ctx<'a> {
         };
         if let Some(e) = get(Kw::Authby as usize) {
             if e.value == Value::Text {
-                for val in e.raw.split([',', ' ']) {
+                for val in self.parsed.raw(e).split([',', ' ']) {
                     let problem = match val {
                         "secret" | "rsasig" | "rsa" | "never" => None,
                         _ if ikev1 => {
@@ -352,7 +352,10 @@ impl<'a> Ctx<'a> {
                         format!("cannot specify both {lr}subnet= and {lr}addresspool="),
                     );
                 }
-                if (s.raw.starts_with("vhost:") || s.raw.starts_with("vnet:")) && !ikev1 {
+                if (self.parsed.raw(s).starts_with("vhost:")
+                    || self.parsed.raw(s).starts_with("vnet:"))
+                    && !ikev1
+                {
                     push(
                         s,
                         "The vnet: and vhost: keywords are only valid for IKEv1 connections".into(),
@@ -377,7 +380,7 @@ impl<'a> Ctx<'a> {
                 );
             }
             if let Some(c) = at(EndKw::Ckaid) {
-                if let Err(m) = hex_data(&c.raw) {
+                if let Err(m) = hex_data(&self.parsed.raw(c)) {
                     push(c, format!("invalid {lr}ckaid: {m}"));
                 }
             }
@@ -404,7 +407,11 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .find(|e| {
                     e.def.field == Field::Conn(Kw::Also)
-                        && e.raw.split_ascii_whitespace().any(|n| n == name)
+                        && self
+                            .parsed
+                            .raw(e)
+                            .split_ascii_whitespace()
+                            .any(|n| n == name)
                 })
                 .map_or((s.file, s.line), |e| (e.file, e.line))
         };
@@ -537,9 +544,10 @@ fn hex_data(s: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn setting(files: &[PathBuf], e: &Entry, raw: Option<&String>, inherited: bool) -> Setting {
+fn setting(parsed: &Parsed, e: &Entry, raw: Option<&String>, inherited: bool) -> Setting {
+    let files = &parsed.files;
     Setting {
-        raw: raw.cloned().unwrap_or_else(|| e.raw.clone()),
+        raw: raw.cloned().unwrap_or_else(|| parsed.raw(e).into_owned()),
         value: e.value.clone(),
         at: Location {
             file: files[e.file as usize].clone(),
@@ -562,7 +570,7 @@ pub(crate) fn setup(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Setup {
                 severity: Severity::Warning,
             }),
             (_, Field::Setup(k)) => {
-                let s = setting(files, e, None, false);
+                let s = setting(parsed, e, None, false);
                 match own.iter_mut().find(|(x, _)| *x == k) {
                     Some(slot) => slot.1 = s,
                     None => own.push((k, s)),
@@ -663,7 +671,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
     for &i in &ctx.defaults.touched {
         let s = &ctx.defaults.slots[i];
         let Some(e) = s.entry else { continue };
-        let st = setting(files, e, s.joined.as_ref(), true);
+        let st = setting(parsed, e, s.joined.as_ref(), true);
         if i < NK {
             dk.push((kw_of(i), st));
         } else if i < NK + NE {
@@ -729,7 +737,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
             if s.state != KSet::Set {
                 continue;
             }
-            let st = setting(files, e, s.joined.as_ref(), false);
+            let st = setting(parsed, e, s.joined.as_ref(), false);
             if i < NK {
                 conn.settings.own.push((kw_of(i), st));
             } else if i < NK + NE {
