@@ -565,6 +565,20 @@ fn include_loops_and_depth() {
         other => panic!("{other:?}"),
     }
     assert!(t.elapsed().as_secs() < 20);
+    // A device that never ends: bounded too.
+    match config::load_str("include /dev/zero\n", "m", &dir) {
+        Err(Error::Config { at, message }) => {
+            assert!(message.contains("more than 128 MiB"), "{message}");
+            assert_eq!(at.line, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    match config::load_file(Path::new("/dev/zero")) {
+        Err(Error::ConfigIo { reason, .. }) => {
+            assert!(reason.contains("larger than 256 MiB"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
     // Depth error inside a nested chain that later fails: the error names the right file.
     let main = write_case(
         &dir,

@@ -19,6 +19,20 @@ pub(crate) const MAX_INCLUDE_DEPTH: usize = 10;
 /// none, but include fan-out (a glob of files that include the glob) grows exponentially.
 pub(crate) const MAX_INCLUDED_BYTES: usize = 128 << 20;
 
+/// Our bound on the main file (4.10 has none): reading stops there, so that a device or a
+/// runaway file cannot take all memory.
+pub(crate) const MAX_FILE_BYTES: usize = 256 << 20;
+
+/// Reads a file; Ok(None) once it is longer than `limit` bytes.
+pub(crate) fn read_limited(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut v = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut v)?;
+    Ok(if v.len() > limit { None } else { Some(v) })
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Kind {
     Eof,
@@ -233,10 +247,13 @@ impl Lexer {
                 let path = frame.globs[frame.next].clone();
                 frame.next += 1;
                 let file = self.file_id(&path);
-                match self.read(&path) {
-                    Ok(data)
-                        if self.included + self.datas[data as usize].len() > MAX_INCLUDED_BYTES =>
-                    {
+                let read = self.read(&path).map(|d| {
+                    d.filter(|&d| {
+                        self.included + self.datas[d as usize].len() <= MAX_INCLUDED_BYTES
+                    })
+                });
+                match read {
+                    Ok(None) => {
                         let (file, line) = self.include_at;
                         let m = format!(
                             "includes amount to more than {} MiB of configuration (at '{}')",
@@ -246,7 +263,7 @@ impl Lexer {
                         self.too_big = Some((file, line, m));
                         return false;
                     }
-                    Ok(data) => {
+                    Ok(Some(data)) => {
                         self.included += self.datas[data as usize].len();
                         let f = self.stack.last_mut().expect("frame");
                         f.src = Some(Source {
@@ -286,15 +303,19 @@ impl Lexer {
         }
     }
 
-    fn read(&mut self, path: &Path) -> std::io::Result<u32> {
+    /// The file's text (read once, then shared); Ok(None) when it is over the budget.
+    fn read(&mut self, path: &Path) -> std::io::Result<Option<u32>> {
         if let Some(&i) = self.data_ids.get(path) {
-            return Ok(i);
+            return Ok(Some(i));
         }
-        let bytes = std::fs::read(path)?;
+        let Some(bytes) = read_limited(path, MAX_INCLUDED_BYTES.saturating_sub(self.included))?
+        else {
+            return Ok(None);
+        };
         let i = self.datas.len() as u32;
         self.datas.push(bytes.into());
         self.data_ids.insert(path.to_path_buf(), i);
-        Ok(i)
+        Ok(Some(i))
     }
 
     /// One flex match in the current state: Some(token), or None when the match produced no

@@ -33,7 +33,8 @@
 //! keywords). Duplicates: in config setup and %default the last wins; in a conn, see
 //! [`Severity::Error`]. `include` takes a glob(3) pattern with braces, relative to the working
 //! directory for [`load_file`] (as 4.10) or to `include_base` for [`load_str`]; at most 10
-//! files deep (deeper includes are skipped with a warning), 128 MiB of included text in all.
+//! files deep (deeper includes are skipped with a warning). Our bounds (4.10 has none): 256 MiB
+//! for the main file, 128 MiB of included text in all.
 //!
 //! # Values
 //! [`Value`] is what 4.10 stores: times in milliseconds (unit-less numbers are seconds, or
@@ -384,23 +385,29 @@ fn read(path: &Path) -> Result<Arc<[u8]>, Error> {
     if path == Path::new("-") {
         // 4.10 reads standard input for "-".
         let mut v = Vec::new();
-        return std::io::Read::read_to_end(&mut std::io::stdin(), &mut v)
+        let stdin = std::io::Read::take(std::io::stdin(), lex::MAX_FILE_BYTES as u64);
+        return std::io::Read::read_to_end(&mut { stdin }, &mut v)
             .map(|_| Arc::from(v))
             .map_err(|e| Error::ConfigIo {
                 path: path.to_path_buf(),
                 reason: format!("can't load file '-': {e}"),
             });
     }
-    std::fs::read(path)
-        .map(Arc::from)
-        .map_err(|e| Error::ConfigIo {
-            path: path.to_path_buf(),
-            reason: format!(
-                "can't load file '{}': {}",
-                path.display(),
-                crate::error::strerror(e.raw_os_error().unwrap_or(0))
-            ),
-        })
+    let fail = |reason: String| Error::ConfigIo {
+        path: path.to_path_buf(),
+        reason: format!("can't load file '{}': {reason}", path.display()),
+    };
+    match lex::read_limited(path, lex::MAX_FILE_BYTES) {
+        Ok(Some(v)) => Ok(Arc::from(v)),
+        Ok(None) => Err(fail(format!(
+            "larger than {} MiB",
+            lex::MAX_FILE_BYTES >> 20
+        ))),
+        Err(e) => Err(fail(match e.raw_os_error() {
+            Some(n) => crate::error::strerror(n),
+            None => e.to_string(),
+        })),
+    }
 }
 
 fn diagnostic(parsed: &parse::Parsed, p: &parse::Problem) -> Diagnostic {

@@ -225,8 +225,7 @@ impl<'a> Ctx<'a> {
                 false
             }
             Type::LooseEnum | Type::Pubkey => {
-                if self.state(w, i) == KSet::Set {
-                    let old = w.slots[i].entry.expect("set slot");
+                if let (KSet::Set, Some(old)) = (self.state(w, i), w.slots[i].entry) {
                     let same = number(&old.value) == 255
                         && e.value == Value::Loose(None)
                         && old.value == Value::Loose(None)
@@ -280,8 +279,7 @@ impl<'a> Ctx<'a> {
                 false
             }
             _ => {
-                if self.state(w, i) == KSet::Set {
-                    let old = w.slots[i].entry.expect("set slot");
+                if let (KSet::Set, Some(old)) = (self.state(w, i), w.slots[i].entry) {
                     let same = number(&old.value) as i32 == number(&e.value) as i32;
                     out.push(dup(if same {
                         Severity::Warning
