@@ -579,6 +579,24 @@ fn include_loops_and_depth() {
         }
         other => panic!("{other:?}"),
     }
+    // An included directory: 4.10's scanner gives up (exit 2).
+    fs::create_dir_all(dir.join("dir/sub")).unwrap();
+    fs::write(dir.join("dir/a.conf"), "conn x\n").unwrap();
+    let main = write_case(
+        &dir,
+        &[(
+            "main.conf",
+            "conn a\n\tauto=add\ninclude @DIR@/dir/*\nconn b\n",
+        )],
+    );
+    match config::load_file(&main) {
+        Err(Error::Config { at, message }) => assert_eq!(
+            (at.line, message.as_str()),
+            (3, "input in flex scanner failed")
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(!addconn(&main).accepted);
     // Depth error inside a nested chain that later fails: the error names the right file.
     let main = write_case(
         &dir,

@@ -113,8 +113,11 @@ pub(crate) struct Lexer {
     last_line: u32,
     /// Bytes of included text read so far.
     included: usize,
-    /// Set when [`MAX_INCLUDED_BYTES`] was passed: (file, line, message) of the include.
-    pub too_big: Option<(u32, u32, String)>,
+    /// Set when reading has to stop for good (an included directory, [`MAX_INCLUDED_BYTES`]
+    /// passed): (file, line, message) of the include.
+    pub fatal: Option<(u32, u32, String)>,
+    /// Reading has stopped for good.
+    stopped: bool,
     /// The `include` line being processed (where include problems are reported).
     include_at: (u32, u32),
     /// Last brace scan in VALUE state: (data, from, stop, position of the last '}').
@@ -139,7 +142,8 @@ impl Lexer {
             last_file: 0,
             last_line: 1,
             included: 0,
-            too_big: None,
+            fatal: None,
+            stopped: false,
             include_at: (0, 1),
             brace_scan: (u32::MAX, 0, 0, None),
         };
@@ -184,7 +188,7 @@ impl Lexer {
 
     pub fn next(&mut self) -> Tok {
         loop {
-            if self.too_big.is_some() {
+            if self.stopped {
                 return self.tok_eof();
             }
             let Some(frame) = self.stack.last_mut() else {
@@ -260,7 +264,8 @@ impl Lexer {
                             MAX_INCLUDED_BYTES >> 20,
                             path.display()
                         );
-                        self.too_big = Some((file, line, m));
+                        self.stopped = true;
+                        self.fatal = Some((file, line, m));
                         return false;
                     }
                     Ok(Some(data)) => {
@@ -274,6 +279,17 @@ impl Lexer {
                             once: true,
                         });
                         return true;
+                    }
+                    Err(e) if e.raw_os_error() == Some(libc::EISDIR) => {
+                        // 4.10 opens a directory fine, then its scanner fails to read it and
+                        // the program exits (status 2).
+                        self.stopped = true;
+                        self.fatal = Some((
+                            self.include_at.0,
+                            self.include_at.1,
+                            "input in flex scanner failed".into(),
+                        ));
+                        return false;
                     }
                     Err(e) => {
                         // 4.10: a yyerror (recorded, not fatal by itself), then on to the

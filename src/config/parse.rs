@@ -83,6 +83,8 @@ struct Parser {
     target: Target,
     first_syntax: Option<usize>,
     first_enum: Option<usize>,
+    /// The scanner had to stop (see `Lexer::fatal`).
+    lex_fatal: Option<usize>,
     /// A statement or header parsed since the last syntax error (to drop cascades).
     progress: bool,
 }
@@ -96,6 +98,7 @@ pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Pa
         target: Target::None,
         first_syntax: None,
         first_enum: None,
+        lex_fatal: None,
         progress: true,
     };
     loop {
@@ -120,6 +123,10 @@ impl Parser {
     fn peek(&mut self) -> Tok {
         if self.la.is_none() {
             self.la = Some(self.lx.next());
+            if let Some((file, line, m)) = self.lx.fatal.take() {
+                let i = self.problem(file, line, m, Severity::Fatal);
+                self.lex_fatal.get_or_insert(i);
+            }
             for n in std::mem::take(&mut self.lx.notes) {
                 self.problem(n.file, n.line, n.message, Severity::Warning);
             }
@@ -437,15 +444,13 @@ impl Parser {
             );
             first_setup.get_or_insert(i);
         }
-        let mut too_big = None;
-        if let Some((file, line, m)) = self.lx.too_big.take() {
-            too_big = Some(self.problem(file, line, m, Severity::Fatal));
-        }
-        self.out.primary = self
-            .first_enum
-            .or(self.first_syntax)
-            .or(too_big)
-            .or(first_setup);
+        // A bad enum value or a reading failure ends 4.10's run where it happens; otherwise
+        // the first syntax error, then config setup's check, decide.
+        let stop = match (self.first_enum, self.lex_fatal) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.out.primary = stop.or(self.first_syntax).or(first_setup);
         self.out.files = std::mem::take(&mut self.lx.files);
         self.out.datas = std::mem::take(&mut self.lx.datas);
         self.out
