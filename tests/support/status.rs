@@ -16,6 +16,9 @@ pub const ESTABLISHED_IKE: &[&str] = &[
     "STATE_XAUTH_I1",
     "STATE_XAUTH_R0",
     "STATE_XAUTH_R1",
+    "STATE_MODE_CFG_I1",
+    "STATE_MODE_CFG_R1",
+    "STATE_MODE_CFG_R2",
 ];
 
 /// States of an established child (IPsec) SA. IKEv1's STATE_QUICK_I1/R0/R1 share the category
