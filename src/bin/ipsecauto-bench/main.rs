@@ -1,0 +1,905 @@
+//! `make bench`: libipsecauto against libreswan's own tools, side by side, in one run against
+//! one private pluto. Prints a Markdown report and writes it to BENCHMARKS.md.
+//!
+//! ```text
+//! ipsecauto-bench [--smoke] [--out FILE] [--runs N]
+//! ```
+//! `--smoke` (or IPSECAUTO_BENCH_SMOKE=1) runs every measurement at a tiny size in seconds, so
+//! `make test` keeps this program working; its numbers mean nothing and it writes no file
+//! unless `--out` is given.
+
+mod gen;
+mod measure;
+mod pending;
+mod pluto;
+mod report;
+
+use std::collections::HashSet;
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ipsecauto::ops::{ConfigSource, Operation};
+use ipsecauto::{Profile, Session};
+
+use measure::{field, median, run_child, spawn_rusage, spawn_timed, summarize, Summary};
+use pluto::Pluto;
+use report::{fmt_bytes, fmt_dur, Report, Table};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// Sizes and repetitions of one run.
+struct Plan {
+    smoke: bool,
+    runs: usize,
+    bulk_sizes: Vec<usize>,
+    bulk_reps: usize,
+    parse_sizes: Vec<usize>,
+    parse_reps: usize,
+    status_size: usize,
+    out: Option<PathBuf>,
+}
+
+impl Plan {
+    fn from_args() -> Result<Plan> {
+        let mut smoke = std::env::var("IPSECAUTO_BENCH_SMOKE").is_ok_and(|v| v == "1");
+        let mut out = None;
+        let mut runs = None;
+        let mut args = std::env::args().skip(1);
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--smoke" => smoke = true,
+                "--out" => out = Some(PathBuf::from(args.next().ok_or("--out needs a file")?)),
+                "--runs" => runs = Some(args.next().ok_or("--runs needs a number")?.parse()?),
+                _ => return Err(format!("unknown argument {a:?}").into()),
+            }
+        }
+        Ok(if smoke {
+            Plan {
+                smoke,
+                runs: runs.unwrap_or(10),
+                bulk_sizes: vec![100],
+                bulk_reps: 1,
+                parse_sizes: vec![1_000, 10_000],
+                parse_reps: 1,
+                status_size: 1_000,
+                out,
+            }
+        } else {
+            Plan {
+                smoke,
+                runs: runs.unwrap_or(200),
+                bulk_sizes: vec![1_000, 10_000],
+                bulk_reps: 3,
+                parse_sizes: vec![10_000, 100_000],
+                parse_reps: 3,
+                status_size: 10_000,
+                out: out.or_else(|| Some(PathBuf::from("BENCHMARKS.md"))),
+            }
+        })
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--child") {
+        if let Err(e) = child(&args[2..]) {
+            eprintln!("ipsecauto-bench child: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if let Err(e) = run() {
+        eprintln!("ipsecauto-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// The child modes: measurements whose peak memory must be the measured work's alone.
+fn child(args: &[String]) -> Result<()> {
+    let base = measure::proc_status_kib("VmHWM");
+    match args.first().map(String::as_str) {
+        Some("status") => {
+            let socket = args.get(1).ok_or("status needs a socket")?;
+            let session = Session::with_socket(socket);
+            let t = Instant::now();
+            let mut first = None;
+            let (mut lines, mut bytes) = (0u64, 0u64);
+            session.status(|l| {
+                first.get_or_insert_with(|| t.elapsed());
+                lines += 1;
+                bytes += l.output.len() as u64;
+            })?;
+            let total = t.elapsed();
+            println!(
+                "first_ns={} total_ns={} lines={lines} bytes={bytes} hwm_kib={} base_kib={base}",
+                first.unwrap_or(total).as_nanos(),
+                total.as_nanos(),
+                measure::proc_status_kib("VmHWM"),
+            );
+        }
+        Some("check") => {
+            let file = Path::new(args.get(1).ok_or("check needs a file")?);
+            let t = Instant::now();
+            match pending::check_only(file) {
+                None => println!("unavailable=1"),
+                Some(r) => {
+                    let conns = r?;
+                    println!(
+                        "total_ns={} conns={conns} hwm_kib={} base_kib={base}",
+                        t.elapsed().as_nanos(),
+                        measure::proc_status_kib("VmHWM"),
+                    );
+                }
+            }
+        }
+        other => return Err(format!("unknown child mode {other:?}").into()),
+    }
+    Ok(())
+}
+
+fn run() -> Result<()> {
+    let plan = Plan::from_args()?;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err("must run as root (it starts its own pluto)".into());
+    }
+    let started = Instant::now();
+    let mut rep = Report::new(plan.smoke)?;
+    let mut pluto = Pluto::start()?;
+    eprintln!("private pluto at {}", pluto.socket.display());
+
+    latency(&plan, &mut pluto, &mut rep)?;
+    bulk(&plan, &mut pluto, &mut rep)?;
+    parse_only(&plan, &pluto, &mut rep)?;
+    big_status(&plan, &mut pluto, &mut rep)?;
+
+    drop(pluto);
+    rep.note(format!(
+        "Whole run: {:.0} s.",
+        started.elapsed().as_secs_f64()
+    ));
+    let text = rep.render();
+    print!("{text}");
+    if let Some(out) = &plan.out {
+        std::fs::write(out, &text)?;
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(())
+}
+
+/// A column of the latency table.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Auto,
+    Direct,
+    Library,
+    CAbi,
+    Python,
+    /// The same message, pre-encoded, over a bare socket: what pluto itself costs.
+    Floor,
+}
+
+const COLUMNS: [Via; 6] = [
+    Via::Auto,
+    Via::Direct,
+    Via::Library,
+    Via::CAbi,
+    Via::Python,
+    Via::Floor,
+];
+
+/// The operations of the latency table. The `add`/`delete` pair runs alternately.
+const LATENCY_OPS: [(Operation, &str, &str); 7] = [
+    (Operation::Status, "", "status"),
+    (Operation::ListAll, "", "listall"),
+    (Operation::RereadSecrets, "", "rereadsecrets"),
+    (Operation::Up, "nosuch", "up (unknown conn)"),
+    (Operation::Delete, "nosuch", "delete (unknown conn)"),
+    (Operation::Add, "c0", "add (conn from config)"),
+    (Operation::Delete, "c0", "delete (loaded conn)"),
+];
+
+/// The `ipsec auto` words for an operation.
+fn auto_args(op: Operation, name: &str, socket: &str, config: &str) -> Vec<String> {
+    let mut v = vec!["auto".to_string(), "--ctlsocket".into(), socket.into()];
+    if op == Operation::Add {
+        v.extend(["--config".into(), config.into()]);
+    }
+    v.push(format!("--{}", op.flag()));
+    if !name.is_empty() {
+        v.push(name.into());
+    }
+    v
+}
+
+/// The `ipsec whack`/`ipsec addconn` words `ipsec auto` itself would run for an operation.
+fn direct_args(op: Operation, name: &str, socket: &str, config: &str) -> Vec<String> {
+    let s = |x: &str| x.to_string();
+    match op {
+        Operation::Add => vec![
+            s("addconn"),
+            s("--ctlsocket"),
+            s(socket),
+            s("--config"),
+            s(config),
+            s(name),
+        ],
+        Operation::Up | Operation::Delete => vec![
+            s("whack"),
+            s("--ctlsocket"),
+            s(socket),
+            s("--name"),
+            s(name),
+            s(if op == Operation::Up {
+                "--initiate"
+            } else {
+                "--delete"
+            }),
+        ],
+        _ => vec![
+            s("whack"),
+            s("--ctlsocket"),
+            s(socket),
+            format!("--{}", op.flag()),
+        ],
+    }
+}
+
+/// One cell of the latency table.
+enum Cell {
+    /// `exit` is `None` where the column has no exit status (the floor).
+    Measured {
+        s: Summary,
+        exit: Option<i32>,
+    },
+    Missing(String),
+}
+
+/// An exit status, where the column has one (the floor reports -1).
+fn known(code: i32) -> Option<i32> {
+    (code >= 0).then_some(code)
+}
+
+/// The pre-encoded message behind an operation of the latency table: what `ipsec auto`'s own
+/// whack step would send, or for `add` the add message of c0.
+fn floor_message(
+    op: Operation,
+    name: &str,
+    socket: &str,
+    add: &[u8],
+) -> std::result::Result<Vec<u8>, String> {
+    if op == Operation::Add {
+        return Ok(add.to_vec());
+    }
+    let words = direct_args(op, name, socket, "");
+    let call = ipsecauto::whack_cli::parse(&words[1..])?;
+    Profile::V4_10
+        .encode(&call.request)
+        .map_err(|e| e.to_string())
+}
+
+/// Sends pre-encoded messages one connection each, as fast as pluto takes them, reading each
+/// answer to its end. Answers how many answers reported an added connection.
+fn send_all(socket: &Path, msgs: &[Vec<u8>]) -> io::Result<usize> {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut added = 0;
+    for m in msgs {
+        let mut s = UnixStream::connect(socket)?;
+        s.write_all(m)?;
+        buf.clear();
+        s.read_to_end(&mut buf)?;
+        if buf.windows(6).any(|w| w == b"added ") {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+/// Encodes the add messages for a generated configuration once, from our addconn when it can
+/// build them, else from the hand-built requests.
+fn floor_messages(config: &Path, n: usize) -> Result<(Vec<Vec<u8>>, &'static str)> {
+    let (requests, source) = match pending::addconn_requests(config) {
+        Some(r) => (r?, "built by our addconn"),
+        None => (
+            (0..n).map(gen::floor_request).collect(),
+            "built by hand (gen.rs) until our addconn can build them",
+        ),
+    };
+    let msgs = requests
+        .iter()
+        .map(|r| Profile::V4_10.encode(r))
+        .collect::<ipsecauto::Result<Vec<_>>>()?;
+    Ok((msgs, source))
+}
+
+fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
+    eprintln!("latency: {} runs per operation and column", plan.runs);
+    let socket = pluto.socket_str().to_string();
+    let config = pluto.dir.join("latency.conf");
+    gen::write_config(&config, 10)?;
+    let config_s = config.to_str().ok_or("config path")?.to_string();
+    let (c0_add, _) = floor_messages(&config, 1)?;
+    let session = Session {
+        options: ipsecauto::Options {
+            ctl_socket: pluto.socket.clone(),
+            config: ConfigSource::File(config.clone()),
+            ..ipsecauto::Options::default()
+        },
+    };
+    let python = pending::python(
+        &pluto.socket,
+        &config,
+        &LATENCY_OPS.map(|(op, name, _)| (op, name)),
+        plan.runs,
+    );
+    let mut cabi = pending::CAbi::open(&pluto.socket, &config);
+
+    let mut cells: Vec<Vec<Cell>> = Vec::new();
+    for (row, &(op, name, label)) in LATENCY_OPS.iter().enumerate() {
+        // The add row also measures the delete row: each run adds c0, then deletes it.
+        if row == 6 {
+            continue;
+        }
+        let pair = op == Operation::Add;
+        let mut row_cells = Vec::new();
+        let mut del_cells = Vec::new();
+        eprintln!("  {label}");
+        for via in COLUMNS {
+            let mut one =
+                |op: Operation, name: &str| -> std::result::Result<(Duration, i32), String> {
+                    match via {
+                        Via::Auto => spawn_timed(
+                            Command::new("ipsec").args(auto_args(op, name, &socket, &config_s)),
+                        )
+                        .map_err(|e| e.to_string()),
+                        Via::Direct => spawn_timed(
+                            Command::new("ipsec").args(direct_args(op, name, &socket, &config_s)),
+                        )
+                        .map_err(|e| e.to_string()),
+                        Via::Library => {
+                            let t = Instant::now();
+                            let out = session.run(op, name, |_| {}).map_err(|e| e.to_string())?;
+                            Ok((t.elapsed(), out.exit_status))
+                        }
+                        Via::CAbi => match &mut cabi {
+                            Some(Ok(c)) => {
+                                let t = Instant::now();
+                                let code = c.run(op, name)?;
+                                Ok((t.elapsed(), code))
+                            }
+                            Some(Err(e)) => Err(e.clone()),
+                            None => Err("not yet measurable (C ABI in progress)".into()),
+                        },
+                        Via::Python => Err(String::new()),
+                        Via::Floor => {
+                            let m = floor_message(op, name, &socket, &c0_add[0])?;
+                            let t = Instant::now();
+                            send_all(&pluto.socket, std::slice::from_ref(&m))
+                                .map_err(|e| e.to_string())?;
+                            Ok((t.elapsed(), -1))
+                        }
+                    }
+                };
+            if via == Via::Python {
+                let cell = |i: usize| match &python {
+                    None => {
+                        Cell::Missing("not yet measurable (Python bindings in progress)".into())
+                    }
+                    Some(Err(e)) => Cell::Missing(format!("failed: {e}")),
+                    Some(Ok(v)) => Cell::Measured {
+                        s: summarize(v[i].0.iter().map(|&ns| Duration::from_nanos(ns)).collect()),
+                        exit: Some(v[i].1),
+                    },
+                };
+                row_cells.push(cell(row));
+                if pair {
+                    del_cells.push(cell(6));
+                }
+                continue;
+            }
+            let mut times = Vec::with_capacity(plan.runs);
+            let mut del_times = Vec::with_capacity(plan.runs);
+            let (mut exit, mut del_exit) = (0, 0);
+            let mut failure = None;
+            for _ in 0..plan.runs {
+                match one(op, name) {
+                    Ok((d, code)) => {
+                        times.push(d);
+                        exit = code;
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+                if pair {
+                    let (d, code) = one(Operation::Delete, name)?;
+                    del_times.push(d);
+                    del_exit = code;
+                }
+            }
+            if let Some(e) = failure {
+                let e = if e.starts_with("not yet") {
+                    e
+                } else {
+                    rep.note(format!(
+                        "{label}, {}: not yet measurable: {e}",
+                        report::COLUMN_NAMES[via as usize]
+                    ));
+                    "not yet measurable (see notes)".into()
+                };
+                row_cells.push(Cell::Missing(e));
+                if pair {
+                    // Our add cannot load c0 yet: load it with its pre-built message, time
+                    // only the delete.
+                    for _ in 0..plan.runs {
+                        if send_all(&pluto.socket, &c0_add)? != 1 {
+                            return Err("pluto did not add c0 from the pre-built message".into());
+                        }
+                        match one(Operation::Delete, name) {
+                            Ok((d, code)) => {
+                                del_times.push(d);
+                                del_exit = code;
+                            }
+                            Err(e) => {
+                                del_times.clear();
+                                del_cells.push(Cell::Missing(e));
+                                break;
+                            }
+                        }
+                    }
+                    if !del_times.is_empty() {
+                        del_cells.push(Cell::Measured {
+                            s: summarize(std::mem::take(&mut del_times)),
+                            exit: known(del_exit),
+                        });
+                    }
+                }
+                continue;
+            }
+            row_cells.push(Cell::Measured {
+                s: summarize(times),
+                exit: known(exit),
+            });
+            if pair {
+                del_cells.push(Cell::Measured {
+                    s: summarize(del_times),
+                    exit: known(del_exit),
+                });
+            }
+        }
+        cells.push(row_cells);
+        if pair {
+            cells.push(del_cells);
+        }
+    }
+
+    let mut t = Table::new(
+        "1. Per-operation latency (median / p99)",
+        &[
+            "operation",
+            "`ipsec auto` (spawned)",
+            "`ipsec whack`/`addconn` (spawned)",
+            "library, Rust in-process",
+            "C ABI",
+            "Python",
+            "raw socket (floor)",
+            "whack/addconn vs auto",
+            "Rust vs auto",
+            "C ABI vs auto",
+            "Python vs auto",
+            "floor vs auto",
+        ],
+    );
+    for (i, row) in cells.iter().enumerate() {
+        let label = LATENCY_OPS[i].2;
+        let base = match &row[0] {
+            Cell::Measured { s, exit } => Some((s.median, exit.unwrap_or(0))),
+            Cell::Missing(_) => None,
+        };
+        let mut r = vec![label.to_string()];
+        for c in row {
+            r.push(match c {
+                Cell::Measured { s, .. } => format!("{} / {}", fmt_dur(s.median), fmt_dur(s.p99)),
+                Cell::Missing(why) => why.clone(),
+            });
+        }
+        for (col, c) in row.iter().enumerate().skip(1) {
+            r.push(match (c, base) {
+                (Cell::Measured { s, exit }, Some((b, bexit))) => {
+                    if exit.is_some_and(|e| e != bexit) {
+                        let exit = exit.unwrap_or(0);
+                        rep.note(format!(
+                            "{label}: {} exited {exit}, `ipsec auto` {bexit}.",
+                            report::COLUMN_NAMES[col]
+                        ));
+                    }
+                    format!("{:.1}x", b.as_secs_f64() / s.median.as_secs_f64())
+                }
+                _ => "–".into(),
+            });
+        }
+        if i == 0 {
+            if let (Some((b, _)), Cell::Measured { s, .. }) = (base, &row[2]) {
+                let x = b.as_secs_f64() / s.median.as_secs_f64();
+                rep.target(
+                    "in-process status ≥20x lower latency than spawning `ipsec auto --status`",
+                    Some(x >= 20.0),
+                    format!("{x:.1}x"),
+                );
+            }
+        }
+        t.row(r);
+    }
+    t.caption(format!(
+        "{} runs per cell. Ratios: `ipsec auto` median ÷ column median (higher is faster). \
+         Exit statuses agree across columns unless a note below says otherwise. Each add run \
+         is followed by a delete run of the same column; where a column cannot add yet, c0 is \
+         loaded with its pre-built message before each timed delete. The floor sends the same \
+         message, encoded beforehand, over a bare socket and reads the answer: pluto's own share.",
+        plan.runs
+    ));
+    rep.table(t);
+    Ok(())
+}
+
+/// The connection names a pluto reports in `status`.
+fn loaded_names(socket: &Path) -> Result<usize> {
+    let mut names = HashSet::new();
+    Session::with_socket(socket).status(|l| {
+        let text = &l.output[l.text_start.min(l.output.len())..];
+        if let Some(rest) = text.strip_prefix(b"\"") {
+            if let Some(end) = rest.iter().position(|&b| b == b'"') {
+                if rest[end..].starts_with(b"\":") {
+                    names.insert(rest[..end].to_vec());
+                }
+            }
+        }
+    })?;
+    Ok(names.len())
+}
+
+fn bulk(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
+    let mut t = Table::new(
+        "2. Bulk add of a generated configuration (connections per second)",
+        &[
+            "connections",
+            "`ipsec addconn --autoall`",
+            "our whole-file pass",
+            "floor (pre-encoded messages)",
+            "autoall vs floor",
+            "ours vs floor",
+        ],
+    );
+    let mut source = "";
+    for &n in &plan.bulk_sizes {
+        eprintln!("bulk add: {n} connections, {} repetitions", plan.bulk_reps);
+        let config = pluto.dir.join(format!("bulk-{n}.conf"));
+        gen::write_config(&config, n)?;
+        let (msgs, src) = floor_messages(&config, n)?;
+        source = src;
+        let (mut ref_t, mut ours_t, mut floor_t) = (Vec::new(), Vec::new(), Vec::new());
+        let mut ours_missing = None;
+        for _ in 0..plan.bulk_reps {
+            pluto.restart()?;
+            let s = spawn_rusage(Command::new("ipsec").args([
+                "addconn",
+                "--ctlsocket",
+                pluto.socket_str(),
+                "--config",
+                config.to_str().ok_or("path")?,
+                "--autoall",
+            ]))?;
+            let loaded = loaded_names(&pluto.socket)?;
+            if loaded != n {
+                return Err(format!("addconn --autoall loaded {loaded} of {n} connections").into());
+            }
+            ref_t.push(s.elapsed);
+
+            pluto.restart()?;
+            let t0 = Instant::now();
+            match pending::whole_file_add(&pluto.socket, &config) {
+                None => {
+                    ours_missing = Some("not yet measurable (config/addconn in progress)".into())
+                }
+                Some(Err(e)) => ours_missing = Some(format!("failed: {e}")),
+                Some(Ok(_)) => {
+                    let d = t0.elapsed();
+                    let loaded = loaded_names(&pluto.socket)?;
+                    if loaded != n {
+                        return Err(format!(
+                            "our whole-file pass loaded {loaded} of {n} connections"
+                        )
+                        .into());
+                    }
+                    ours_t.push(d);
+                }
+            }
+
+            pluto.restart()?;
+            let t0 = Instant::now();
+            let added = send_all(&pluto.socket, &msgs)?;
+            let d = t0.elapsed();
+            if added != n {
+                return Err(format!("pluto added {added} of {n} pre-encoded connections").into());
+            }
+            floor_t.push(d);
+        }
+        let rate = |d: Duration| format!("{:.0}/s ({})", n as f64 / d.as_secs_f64(), fmt_dur(d));
+        let (r, f) = (median(&ref_t), median(&floor_t));
+        let ours = (!ours_t.is_empty()).then(|| median(&ours_t));
+        let ratio = |d: Duration| format!("{:.2}x", d.as_secs_f64() / f.as_secs_f64());
+        t.row(vec![
+            n.to_string(),
+            rate(r),
+            ours.map(rate)
+                .unwrap_or_else(|| ours_missing.clone().unwrap_or_default()),
+            rate(f),
+            ratio(r),
+            ours.map(ratio).unwrap_or_else(|| "–".into()),
+        ]);
+        let what = format!(
+            "bulk add of {n}: within 1.1x of the floor, no slower than `addconn --autoall`"
+        );
+        match ours {
+            Some(o) => {
+                let x = o.as_secs_f64() / f.as_secs_f64();
+                rep.target(
+                    &what,
+                    Some(x <= 1.1 && o <= r),
+                    format!(
+                        "{x:.2}x floor, {:.2}x autoall",
+                        o.as_secs_f64() / r.as_secs_f64()
+                    ),
+                )
+            }
+            None => rep.target(&what, None, "our whole-file pass not yet measurable".into()),
+        }
+    }
+    t.caption(format!(
+        "Median of {} runs, each into a freshly started pluto; every run is checked to have \
+         loaded all connections. Ratios: time ÷ floor time (lower is better, 1.00x is the floor). \
+         The floor's messages were {source}; it connects, writes one message and reads the answer \
+         to its end, per connection, as addconn does.",
+        plan.bulk_reps
+    ));
+    rep.table(t);
+    Ok(())
+}
+
+/// One size of the parse-only table: connections, reference time and peak KiB, ours.
+type Growth = (usize, Duration, u64, Option<(Duration, u64)>);
+
+fn parse_only(plan: &Plan, pluto: &Pluto, rep: &mut Report) -> Result<()> {
+    let mut t = Table::new(
+        "3. Parse only (no pluto): time and peak memory",
+        &[
+            "connections",
+            "file size",
+            "`addconn --checkconfig` time",
+            "its peak RSS",
+            "our check-only pass time",
+            "our peak RSS (above start)",
+            "ours per conn beyond file size",
+            "speed-up",
+        ],
+    );
+    let mut growth: Vec<Growth> = Vec::new();
+    for &n in &plan.parse_sizes {
+        eprintln!("parse only: {n} connections");
+        let config = pluto.dir.join(format!("parse-{n}.conf"));
+        let size = gen::write_config(&config, n)?;
+        let path = config.to_str().ok_or("path")?;
+        let (mut ref_t, mut ref_rss) = (Vec::new(), 0);
+        for _ in 0..plan.parse_reps {
+            let s = spawn_rusage(Command::new("ipsec").args([
+                "addconn",
+                "--checkconfig",
+                "--config",
+                path,
+            ]))?;
+            if s.code() != 0 {
+                return Err(
+                    format!("addconn --checkconfig rejected {path}: exit {}", s.code()).into(),
+                );
+            }
+            ref_t.push(s.elapsed);
+            ref_rss = ref_rss.max(s.max_rss_kib);
+        }
+        let r = median(&ref_t);
+        let mut ours = None;
+        let mut missing = String::new();
+        let (mut our_t, mut our_kib) = (Vec::new(), 0u64);
+        for _ in 0..plan.parse_reps {
+            let kv = run_child(&["check", path])?;
+            if kv.iter().any(|(k, _)| k == "unavailable") {
+                missing = "not yet measurable (config in progress)".into();
+                break;
+            }
+            if field(&kv, "conns")? != n as u64 {
+                return Err(format!(
+                    "our check-only pass read {} of {n} conns",
+                    field(&kv, "conns")?
+                )
+                .into());
+            }
+            our_t.push(Duration::from_nanos(field(&kv, "total_ns")?));
+            our_kib = our_kib.max(field(&kv, "hwm_kib")?.saturating_sub(field(&kv, "base_kib")?));
+        }
+        if !our_t.is_empty() {
+            ours = Some((median(&our_t), our_kib));
+        }
+        let per_conn = ours.map(|(_, kib)| (kib * 1024).saturating_sub(size) as f64 / n as f64);
+        t.row(vec![
+            n.to_string(),
+            fmt_bytes(size),
+            fmt_dur(r),
+            fmt_bytes(ref_rss * 1024),
+            ours.map(|(d, _)| fmt_dur(d))
+                .unwrap_or_else(|| missing.clone()),
+            ours.map(|(_, k)| fmt_bytes(k * 1024))
+                .unwrap_or_else(|| "–".into()),
+            per_conn
+                .map(|b| format!("{b:.0} B"))
+                .unwrap_or_else(|| "–".into()),
+            ours.map(|(d, _)| format!("{:.1}x", r.as_secs_f64() / d.as_secs_f64()))
+                .unwrap_or_else(|| "–".into()),
+        ]);
+        if let (Some((d, _)), Some(b)) = (ours, per_conn) {
+            let x = r.as_secs_f64() / d.as_secs_f64();
+            rep.target(
+                &format!("parse-only of {n}: ≥10x faster than `addconn --checkconfig`"),
+                Some(x >= 10.0),
+                format!("{x:.1}x"),
+            );
+            rep.target(
+                &format!(
+                    "parse-only of {n}: <1 KiB peak memory per connection beyond the file size"
+                ),
+                Some(b < 1024.0),
+                format!("{b:.0} B"),
+            );
+        } else {
+            rep.target(
+                &format!(
+                    "parse-only of {n}: ≥10x faster than `addconn --checkconfig`, <1 KiB/conn"
+                ),
+                None,
+                "our check-only pass not yet measurable".into(),
+            );
+        }
+        growth.push((n, r, ref_rss, ours));
+    }
+    if let [(n1, r1, m1, o1), (n2, r2, m2, o2)] = growth[..] {
+        let k = n2 as f64 / n1 as f64;
+        let g = |a: f64, b: f64| format!("{:.1}x", b / a);
+        let mut line = format!(
+            "Growth {n1} → {n2} connections ({k:.0}x): `addconn --checkconfig` time {}, memory {}",
+            g(r1.as_secs_f64(), r2.as_secs_f64()),
+            g(m1 as f64, m2 as f64)
+        );
+        match (o1, o2) {
+            (Some((d1, k1)), Some((d2, k2))) => {
+                let x = d2.as_secs_f64() / d1.as_secs_f64();
+                line += &format!(
+                    "; ours time {}, memory {}.",
+                    g(d1.as_secs_f64(), d2.as_secs_f64()),
+                    g(k1 as f64, k2 as f64)
+                );
+                // Linear within noise: no more than 1.5x the size ratio.
+                rep.target(
+                    "parse-only time grows linearly (10k → 100k)",
+                    Some(x <= k * 1.5),
+                    format!("{x:.1}x for {k:.0}x the connections"),
+                );
+            }
+            _ => {
+                line += "; ours not yet measurable.";
+                rep.target(
+                    "parse-only time grows linearly",
+                    None,
+                    "not yet measurable".into(),
+                );
+            }
+        }
+        t.caption(line);
+    }
+    t.caption(format!(
+        "Median time of {} runs. Reference memory: ru_maxrss from wait4. Ours: VmHWM of a child \
+         process that runs only the pass, minus its VmHWM before the pass.",
+        plan.parse_reps
+    ));
+    rep.table(t);
+    Ok(())
+}
+
+fn big_status(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
+    let n = plan.status_size;
+    eprintln!("status of a pluto with {n} connections");
+    let mut t = Table::new(
+        "4. `status` of a big pluto, streamed",
+        &[
+            "caller",
+            "connections loaded",
+            "answer",
+            "time to first line",
+            "total",
+            "caller's peak RSS",
+        ],
+    );
+    let config = pluto.dir.join(format!("status-{n}.conf"));
+    gen::write_config(&config, n)?;
+    let (msgs, _) = floor_messages(&config, n)?;
+    let mut hwm = Vec::new();
+    for loaded in [0, n] {
+        pluto.restart()?;
+        if loaded > 0 && send_all(&pluto.socket, &msgs)? != n {
+            return Err("pluto did not add every connection".into());
+        }
+        // Also the warm-up: a freshly started pluto answers its first request late.
+        if loaded_names(&pluto.socket)? != loaded {
+            return Err(format!("pluto does not list {loaded} connections").into());
+        }
+        let (mut first, mut total) = (Vec::new(), Vec::new());
+        let (mut peak, mut above, mut lines, mut bytes) = (0, 0, 0, 0);
+        for _ in 0..plan.parse_reps {
+            let kv = run_child(&["status", pluto.socket_str()])?;
+            first.push(Duration::from_nanos(field(&kv, "first_ns")?));
+            total.push(Duration::from_nanos(field(&kv, "total_ns")?));
+            peak = peak.max(field(&kv, "hwm_kib")?);
+            above = above.max(field(&kv, "hwm_kib")?.saturating_sub(field(&kv, "base_kib")?));
+            (lines, bytes) = (field(&kv, "lines")?, field(&kv, "bytes")?);
+        }
+        hwm.push(peak);
+        t.row(vec![
+            "library, Rust (line callback)".into(),
+            loaded.to_string(),
+            format!("{lines} lines, {}", fmt_bytes(bytes)),
+            fmt_dur(median(&first)),
+            fmt_dur(median(&total)),
+            format!(
+                "{} ({} above start)",
+                fmt_bytes(peak * 1024),
+                fmt_bytes(above * 1024)
+            ),
+        ]);
+        for (label, args) in [
+            (
+                "`ipsec whack --status` (spawned)",
+                vec!["whack", "--ctlsocket", pluto.socket_str(), "--status"],
+            ),
+            (
+                "`ipsec auto --status` (spawned)",
+                vec!["auto", "--ctlsocket", pluto.socket_str(), "--status"],
+            ),
+        ] {
+            let s = spawn_rusage(Command::new("ipsec").args(args))?;
+            t.row(vec![
+                label.into(),
+                loaded.to_string(),
+                fmt_bytes(s.stdout_bytes),
+                s.first_byte.map(fmt_dur).unwrap_or_else(|| "–".into()),
+                fmt_dur(s.elapsed),
+                format!("{} (largest process)", fmt_bytes(s.max_rss_kib * 1024)),
+            ]);
+        }
+    }
+    let grew = hwm[1].saturating_sub(hwm[0]);
+    rep.target(
+        &format!("status of {n} connections: caller's peak memory does not grow with the answer"),
+        Some(grew <= 512),
+        format!("{} more than for an empty pluto", fmt_bytes(grew * 1024)),
+    );
+    t.caption(format!(
+        "Rust: a child process runs `Session::status` with a callback that only counts lines; \
+         its VmHWM is read after the answer (median time and largest peak of {} runs). Spawned \
+         tools: one run each, ru_maxrss of the largest process (wait4), stdout read through a \
+         pipe.",
+        plan.parse_reps
+    ));
+    rep.table(t);
+    Ok(())
+}
