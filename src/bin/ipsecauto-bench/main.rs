@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use ipsecauto::ops::{ConfigSource, Operation};
 use ipsecauto::{Profile, Session};
 
-use measure::{field, median, run_child, spawn_rusage, spawn_timed, summarize, Summary};
+use measure::{field, median, run_child, spawn_measured, spawn_timed, summarize, Summary};
 use pluto::Pluto;
 use report::{fmt_bytes, fmt_dur, Report, Table};
 
@@ -135,6 +135,7 @@ fn child(args: &[String]) -> Result<()> {
                 }
             }
         }
+        Some("spawn") => measure::child_spawn(&args[1..])?,
         other => return Err(format!("unknown child mode {other:?}").into()),
     }
     Ok(())
@@ -157,6 +158,12 @@ fn run() -> Result<()> {
     big_status(&plan, &mut pluto, &mut rep)?;
 
     drop(pluto);
+    let floor = spawn_measured("true", &[])?;
+    rep.note(format!(
+        "A spawned tool's peak RSS is measured the same way as that of `true`, which shows {}: \
+         read smaller figures as \"about that little\".",
+        fmt_bytes(floor.max_rss_kib * 1024)
+    ));
     rep.note(format!(
         "Whole run: {:.0} s.",
         started.elapsed().as_secs_f64()
@@ -296,6 +303,29 @@ fn send_all(socket: &Path, msgs: &[Vec<u8>]) -> io::Result<usize> {
         }
     }
     Ok(added)
+}
+
+/// Sends one pre-encoded message and reads the answer through a 64 KiB buffer, keeping
+/// nothing: time to the first byte, total time, bytes.
+fn raw_stream(socket: &Path, msg: &[u8]) -> io::Result<(Duration, Duration, u64)> {
+    let t = Instant::now();
+    let mut s = UnixStream::connect(socket)?;
+    s.write_all(msg)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut first, mut bytes) = (None, 0u64);
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                first.get_or_insert_with(|| t.elapsed());
+                bytes += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let total = t.elapsed();
+    Ok((first.unwrap_or(total), total, bytes))
 }
 
 /// Encodes the add messages for a generated configuration once, from our addconn when it can
@@ -585,14 +615,17 @@ fn bulk(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
         let mut ours_missing = None;
         for _ in 0..plan.bulk_reps {
             pluto.restart()?;
-            let s = spawn_rusage(Command::new("ipsec").args([
-                "addconn",
-                "--ctlsocket",
-                pluto.socket_str(),
-                "--config",
-                config.to_str().ok_or("path")?,
-                "--autoall",
-            ]))?;
+            let s = spawn_measured(
+                "ipsec",
+                &[
+                    "addconn",
+                    "--ctlsocket",
+                    pluto.socket_str(),
+                    "--config",
+                    config.to_str().ok_or("path")?,
+                    "--autoall",
+                ],
+            )?;
             let loaded = loaded_names(&pluto.socket)?;
             if loaded != n {
                 return Err(format!("addconn --autoall loaded {loaded} of {n} connections").into());
@@ -695,12 +728,7 @@ fn parse_only(plan: &Plan, pluto: &Pluto, rep: &mut Report) -> Result<()> {
         let path = config.to_str().ok_or("path")?;
         let (mut ref_t, mut ref_rss) = (Vec::new(), 0);
         for _ in 0..plan.parse_reps {
-            let s = spawn_rusage(Command::new("ipsec").args([
-                "addconn",
-                "--checkconfig",
-                "--config",
-                path,
-            ]))?;
+            let s = spawn_measured("ipsec", &["addconn", "--checkconfig", "--config", path])?;
             if s.code() != 0 {
                 return Err(
                     format!("addconn --checkconfig rejected {path}: exit {}", s.code()).into(),
@@ -866,6 +894,23 @@ fn big_status(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
                 fmt_bytes(above * 1024)
             ),
         ]);
+        let m = floor_message(Operation::Status, "", pluto.socket_str(), &[])?;
+        let (mut first, mut total) = (Vec::new(), Vec::new());
+        let mut bytes = 0;
+        for _ in 0..plan.parse_reps {
+            let (f, t, b) = raw_stream(&pluto.socket, &m)?;
+            first.push(f);
+            total.push(t);
+            bytes = b;
+        }
+        t.row(vec![
+            "raw socket (floor: read and discard)".into(),
+            loaded.to_string(),
+            fmt_bytes(bytes),
+            fmt_dur(median(&first)),
+            fmt_dur(median(&total)),
+            "–".into(),
+        ]);
         for (label, args) in [
             (
                 "`ipsec whack --status` (spawned)",
@@ -876,7 +921,7 @@ fn big_status(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
                 vec!["auto", "--ctlsocket", pluto.socket_str(), "--status"],
             ),
         ] {
-            let s = spawn_rusage(Command::new("ipsec").args(args))?;
+            let s = spawn_measured("ipsec", &args)?;
             t.row(vec![
                 label.into(),
                 loaded.to_string(),
