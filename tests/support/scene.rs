@@ -1,0 +1,1 @@
+//! The two-host scene (scripts/scene.sh) from Rust.
