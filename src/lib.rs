@@ -4,9 +4,11 @@
 //! one libreswan release) → `client` (pluto's control socket) → `reply` (lines, exit status).
 //! `ops` composes these into the operations of `ipsec auto`; `ffi` exposes them to C.
 
+pub mod addconn;
 mod addconn_step;
 pub mod cli;
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod ops;
 pub mod reply;

@@ -1,0 +1,490 @@
+//! What libreswan 4.10's `ipsec addconn` adds on top of the configuration language: each conn
+//! processed as `confread.c` does (policy bits, ends, `%` tokens, `%default` leftovers),
+//! `%defaultroute` resolved through the kernel's routing table, host names through the system
+//! resolver where 4.10 resolves them, raw public keys decoded, `leftsubnets=` expanded; the
+//! result is the list of `Request`s 4.10 sends, in order. `run` is the whole command.
+
+mod route;
+mod starter;
+mod values;
+mod whack;
+
+#[cfg(test)]
+mod tests;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use crate::config::Side;
+use crate::config::{self, Config, Conn};
+use crate::error::{Error, Result};
+use crate::reply::{Line, Rules};
+use crate::request::{IpFamily, Request};
+use crate::{client, wire};
+pub use route::Route;
+pub use starter::Problem;
+
+/// A routing-table question, as 4.10 asks it (`RTM_GETROUTE`, dumping or for one destination).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouteQuery {
+    pub family: IpFamily,
+    /// Dump the table (looking for the gateway) rather than ask for one route.
+    pub dump: bool,
+    pub dst: Option<IpAddr>,
+    pub src: Option<IpAddr>,
+}
+
+/// What addconn learns from the machine. `SystemEnv` asks the kernel and the resolver; tests
+/// may answer from fixed data.
+pub trait Env {
+    /// A host name's first address of the family (4.10 asks libunbound, /etc/hosts first).
+    fn resolve(&self, name: &str, family: IpFamily) -> Option<IpAddr>;
+    /// `left=%IFACE`: `None` if the interface is absent or down; else its address and, for a
+    /// point-to-point link, the peer address (each if it has one of `family`).
+    fn interface(&self, name: &str, family: IpFamily) -> Option<(Option<IpAddr>, Option<IpAddr>)> {
+        // 4.10 asks with SIOCGIFFLAGS/SIOCGIFADDR/SIOCGIFDSTADDR, which only know IPv4
+        // addresses: for IPv6 the interface may be up but yields no address.
+        let mut up = false;
+        let mut addr = None;
+        let mut peer = None;
+        with_ifaddrs(|ifa| {
+            if ifa_name(ifa) == name {
+                up |= ifa.ifa_flags & libc::IFF_UP as u32 != 0;
+                if addr.is_none() && family == IpFamily::V4 {
+                    addr = sockaddr_ip(ifa.ifa_addr, family);
+                    if ifa.ifa_flags & libc::IFF_POINTOPOINT as u32 != 0 && addr.is_some() {
+                        peer = sockaddr_ip(ifa.ifa_ifu, family);
+                    }
+                }
+            }
+            None::<()>
+        });
+        up.then_some((addr, peer))
+    }
+
+    fn routes(&self, query: &RouteQuery) -> std::result::Result<Vec<Route>, String>;
+    /// The peer address of a point-to-point interface.
+    fn point_to_point_peer(&self, iface: &str, family: IpFamily) -> Option<IpAddr>;
+}
+
+/// The machine itself: rtnetlink, getaddrinfo, interface ioctls; no processes spawned.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemEnv;
+
+fn sockaddr_ip(sa: *const libc::sockaddr, family: IpFamily) -> Option<IpAddr> {
+    if sa.is_null() {
+        return None;
+    }
+    // SAFETY: sa points to a sockaddr of the family its sa_family says.
+    unsafe {
+        match (i32::from((*sa).sa_family), family) {
+            (libc::AF_INET, IpFamily::V4) => {
+                let s = &*(sa as *const libc::sockaddr_in);
+                Some(IpAddr::from(u32::from_be(s.sin_addr.s_addr).to_be_bytes()))
+            }
+            (libc::AF_INET6, IpFamily::V6) => {
+                let s = &*(sa as *const libc::sockaddr_in6);
+                Some(IpAddr::from(s.sin6_addr.s6_addr))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Walks getifaddrs(3) for `name`'s entries.
+fn with_ifaddrs<T>(mut f: impl FnMut(&libc::ifaddrs) -> Option<T>) -> Option<T> {
+    let mut ifap: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills ifap with a list we free below.
+    if unsafe { libc::getifaddrs(&mut ifap) } != 0 {
+        return None;
+    }
+    let mut found = None;
+    let mut p = ifap;
+    while !p.is_null() {
+        // SAFETY: p walks the list getifaddrs returned.
+        let ifa = unsafe { &*p };
+        if let Some(v) = f(ifa) {
+            found = Some(v);
+            break;
+        }
+        p = ifa.ifa_next;
+    }
+    // SAFETY: ifap came from getifaddrs.
+    unsafe { libc::freeifaddrs(ifap) };
+    found
+}
+
+fn ifa_name(ifa: &libc::ifaddrs) -> String {
+    // SAFETY: ifa_name is a NUL-terminated string.
+    unsafe { std::ffi::CStr::from_ptr(ifa.ifa_name) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+impl Env for SystemEnv {
+    fn resolve(&self, name: &str, family: IpFamily) -> Option<IpAddr> {
+        let c = std::ffi::CString::new(name).ok()?;
+        // SAFETY: zeroed addrinfo is a valid "no hints" value; we set the family.
+        let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+        hints.ai_family = match family {
+            IpFamily::V4 => libc::AF_INET,
+            IpFamily::V6 => libc::AF_INET6,
+        };
+        let mut res: *mut libc::addrinfo = std::ptr::null_mut();
+        // SAFETY: valid NUL-terminated name, hints and result pointer.
+        if unsafe { libc::getaddrinfo(c.as_ptr(), std::ptr::null(), &hints, &mut res) } != 0 {
+            return None;
+        }
+        // SAFETY: on success res is a non-empty list we free below.
+        let a = unsafe { sockaddr_ip((*res).ai_addr, family) };
+        unsafe { libc::freeaddrinfo(res) };
+        a
+    }
+
+    fn interface(&self, name: &str, family: IpFamily) -> Option<(Option<IpAddr>, Option<IpAddr>)> {
+        let mut up = false;
+        let mut addr = None;
+        let mut peer = None;
+        with_ifaddrs(|ifa| {
+            if ifa_name(ifa) == name {
+                up |= ifa.ifa_flags & libc::IFF_UP as u32 != 0;
+                if addr.is_none() {
+                    addr = sockaddr_ip(ifa.ifa_addr, family);
+                    if ifa.ifa_flags & libc::IFF_POINTOPOINT as u32 != 0 && addr.is_some() {
+                        peer = sockaddr_ip(ifa.ifa_ifu, family);
+                    }
+                }
+            }
+            None::<()>
+        });
+        up.then_some((addr, peer))
+    }
+
+    fn routes(&self, query: &RouteQuery) -> std::result::Result<Vec<Route>, String> {
+        route::netlink::routes(query).map_err(|e| e.to_string())
+    }
+
+    fn point_to_point_peer(&self, iface: &str, family: IpFamily) -> Option<IpAddr> {
+        with_ifaddrs(|ifa| {
+            if ifa.ifa_flags & libc::IFF_POINTOPOINT as u32 == 0 || ifa_name(ifa) != iface {
+                return None;
+            }
+            sockaddr_ip(ifa.ifa_ifu, family)
+        })
+    }
+}
+
+/// One conn as 4.10 loads it: the built-in defaults, then `%default` processed, then the conn's
+/// own settings processed on top. Problems make the conn "not loaded properly".
+pub fn load(conn: &Conn, env: &dyn Env) -> (starter::StarterConn, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut c = starter::StarterConn::builtin_default();
+    c.lay(conn, true);
+    let default_ok = c.process(env, &mut problems);
+    c.lay(conn, false);
+    c.name = conn.name.clone();
+    let ok = c.process(env, &mut problems) && default_ok;
+    c.failed = !ok || !conn.loaded();
+    (c, problems)
+}
+
+/// The conn name 4.10 sends (`%auto` becomes `conn_0`: 4.10 never numbers its conns).
+fn wire_name(name: &str) -> &str {
+    if name == "%auto" {
+        "conn_0"
+    } else {
+        name
+    }
+}
+
+/// The messages 4.10's addconn sends for one conn, in order: the conn (or each of its
+/// `leftsubnets=`/`rightsubnets=` instances), each followed by its raw public keys.
+pub fn requests_for(_config: &Config, conn: &Conn, env: &dyn Env) -> Result<Vec<Request>> {
+    let (mut c, problems) = load(conn, env);
+    if c.failed {
+        return Err(conn_error(conn, &problems));
+    }
+    resolve_default_routes(&mut c, env);
+    c.name = wire_name(&c.name).to_string();
+    whack::add_conn(&c).map_err(|r| Error::Config {
+        at: conn.at.clone(),
+        message: r.message,
+    })
+}
+
+fn resolve_default_routes(c: &mut starter::StarterConn, env: &dyn Env) {
+    route::resolve_default_route(&mut c.left, &mut c.right, env);
+    route::resolve_default_route(&mut c.right, &mut c.left, env);
+}
+
+fn conn_error(conn: &Conn, problems: &[Problem]) -> Error {
+    let first_at = problems
+        .iter()
+        .find_map(|p| p.at.clone())
+        .or_else(|| conn.errors.first().map(|d| d.at()))
+        .unwrap_or_else(|| conn.at.clone());
+    let mut lines: Vec<String> = conn.errors.iter().map(|d| d.message.clone()).collect();
+    lines.extend(problems.iter().map(|p| p.message.trim_end().to_string()));
+    Error::Config {
+        at: first_at,
+        message: format!(
+            "conn {} did not load properly: {}",
+            conn.name,
+            lines.join("; ")
+        ),
+    }
+}
+
+/// Where the configuration comes from.
+#[derive(Clone, Debug)]
+pub enum ConfigSource {
+    File(PathBuf),
+    /// Text in memory; `name` stands for its file name in messages, relative includes are
+    /// resolved against `include_base`.
+    Text {
+        text: String,
+        name: String,
+        include_base: PathBuf,
+    },
+}
+
+/// `ipsec addconn [--ctlsocket S] [--verbose] [--config FILE] [--autoall|--checkconfig] NAME...`.
+#[derive(Clone, Debug)]
+pub struct Args {
+    pub ctlsocket: PathBuf,
+    pub verbose: bool,
+    pub config: ConfigSource,
+    pub names: Vec<String>,
+    pub autoall: bool,
+    pub checkconfig: bool,
+    /// Echo pluto's lines to `on_line` (4.10 does when its stdout is a terminal).
+    pub echo: bool,
+    /// Give up on a silent pluto after this long (4.10 waits forever: `None`).
+    pub timeout: Option<Duration>,
+}
+
+impl Args {
+    pub fn new(config: ConfigSource, names: Vec<String>) -> Args {
+        Args {
+            ctlsocket: PathBuf::from(client::DEFAULT_CTL_SOCKET),
+            verbose: false,
+            config,
+            names,
+            autoall: false,
+            checkconfig: false,
+            echo: false,
+            timeout: None,
+        }
+    }
+}
+
+/// `/etc/ipsec.conf`, addconn's default.
+pub const DEFAULT_CONFIG: &str = "/etc/ipsec.conf";
+
+/// The name 4.10 prints for the configuration in its messages.
+fn config_name(src: &ConfigSource) -> String {
+    match src {
+        ConfigSource::File(p) => p.display().to_string(),
+        ConfigSource::Text { name, .. } => name.clone(),
+    }
+}
+
+/// Loads the configuration as addconn does; failure is 4.10's "cannot load config" (exit 3).
+pub fn load_config(src: &ConfigSource) -> Result<Config> {
+    let r = match src {
+        ConfigSource::File(p) => config::load_file(p),
+        ConfigSource::Text {
+            text,
+            name,
+            include_base,
+        } => config::load_str(text, name, include_base),
+    };
+    r.map_err(|e| match e {
+        Error::Config { at, message } => Error::Config {
+            at,
+            message: format!("cannot load config '{}': {message}", config_name(src)),
+        },
+        other => other,
+    })
+}
+
+/// Sends one message and reads pluto's answer under addconn's rules; returns the status
+/// 4.10's `send_whack_msg` returns (-1 when pluto cannot be reached).
+fn send(
+    args: &Args,
+    r: &Request,
+    on_line: &mut dyn FnMut(&Line),
+    on_diagnostic: &mut dyn FnMut(&str),
+    xauth: &mut dyn client::Xauth,
+) -> Result<i32> {
+    let bytes = match wire::Profile::V4_10.encode(r) {
+        Ok(b) => b,
+        Err(e) => {
+            on_diagnostic(&format!("send_wack_msg(): can't pack strings: {e}"));
+            return Ok(-1);
+        }
+    };
+    let mut x = match client::Exchange::start(&args.ctlsocket, &bytes, Rules::Addconn) {
+        Ok(x) => x,
+        Err(e) => {
+            on_diagnostic(&format!("connect(pluto_ctl) failed: {e}"));
+            return Ok(-1);
+        }
+    };
+    let mut echo = |l: &Line| {
+        if args.echo {
+            on_line(l)
+        }
+    };
+    x.run(args.timeout, &mut echo, xauth)?;
+    Ok(x.exit_status())
+}
+
+/// Sends one conn's messages as `starter_whack_add_conn` does: a conn message's non-zero
+/// status stops the rest; a key message's only when pluto could not be reached.
+fn add(
+    args: &Args,
+    c: &starter::StarterConn,
+    on_line: &mut dyn FnMut(&Line),
+    on_diagnostic: &mut dyn FnMut(&str),
+    xauth: &mut dyn client::Xauth,
+) -> Result<i32> {
+    let (requests, refusal) = match whack::add_conn(c) {
+        Ok(r) => (r, None),
+        Err(r) => (r.sent.clone(), Some(r)),
+    };
+    for r in &requests {
+        let s = send(args, r, on_line, on_diagnostic, xauth)?;
+        if s != 0 && (r.connection.is_some() || s < 0) {
+            return Ok(s);
+        }
+    }
+    if let Some(r) = refusal {
+        if !r.message.is_empty() {
+            on_diagnostic(&r.message);
+        }
+        return Ok(r.status);
+    }
+    Ok(0)
+}
+
+/// `ipsec addconn` as `ipsec auto --add` runs it. pluto's lines go to `on_line` (only with
+/// `args.echo`); what 4.10 prints on stderr goes to `on_diagnostic`. Returns the exit status.
+pub fn run_with_diagnostics(
+    args: &Args,
+    on_line: &mut dyn FnMut(&Line),
+    on_diagnostic: &mut dyn FnMut(&str),
+    xauth: &mut dyn client::Xauth,
+) -> Result<i32> {
+    if args.names.is_empty() && !args.autoall && !args.checkconfig {
+        return Err(Error::Usage(
+            "Usage: addconn [--config file] [--ctlsocket socketfile] [--verbose] [--checkconfig] [--autoall] names".into(),
+        ));
+    }
+    let cfg = load_config(&args.config)?;
+    let env = SystemEnv;
+    // 4.10 loads every conn before adding any; its complaints come first, all together.
+    let loaded: Vec<_> = cfg.conns.iter().map(|c| load(c, &env)).collect();
+    let complaints: Vec<String> = cfg
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity <= config::Severity::Error)
+        .map(|d| d.message.clone())
+        .chain(
+            loaded
+                .iter()
+                .flat_map(|(_, p)| p.iter().map(|p| p.message.trim_end().to_string())),
+        )
+        .collect();
+    if !complaints.is_empty() {
+        on_diagnostic(&format!(
+            "addconn, in config '{}', {}",
+            config_name(&args.config),
+            complaints.join("\n")
+        ));
+    }
+    if args.checkconfig {
+        return Ok(0);
+    }
+    let mut loaded = loaded.into_iter().map(|(c, _)| c).collect::<Vec<_>>();
+    let mut status: i32 = 0;
+    if args.autoall {
+        for c in loaded
+            .iter_mut()
+            .filter(|c| matches!(c.desired_state, 2..=5))
+        {
+            resolve_default_routes(c, &env);
+            c.name = wire_name(&c.name).to_string();
+            add(args, c, on_line, on_diagnostic, xauth)?;
+        }
+        let listen = Request {
+            listen: true,
+            sender: crate::request::Sender::Addconn,
+            ..Request::default()
+        };
+        send(args, &listen, on_line, on_diagnostic, xauth)?;
+        for c in loaded.iter().filter(|c| c.desired_state == 3) {
+            for r in whack::route_requests(c) {
+                send(args, &r, on_line, on_diagnostic, xauth)?;
+            }
+        }
+        for c in loaded.iter().filter(|c| c.desired_state == 4) {
+            let r = Request {
+                name: Some(c.name.clone()),
+                initiate: true,
+                asynchronous: true,
+                sender: crate::request::Sender::Addconn,
+                ..Request::default()
+            };
+            send(args, &r, on_line, on_diagnostic, xauth)?;
+        }
+    } else {
+        let mut added = vec![false; loaded.len()];
+        for name in &args.names {
+            let mut prefix = String::new();
+            let mut found = loaded.iter().position(|c| &c.name == name);
+            if found.is_none() {
+                prefix = format!("alias: {name} ");
+                found = loaded.iter().position(|c| {
+                    c.connalias_setting()
+                        .is_some_and(|a| a.split([' ', '\t']).any(|x| x == name))
+                });
+            }
+            let Some(i) = found else {
+                status += crate::reply::rc::UNKNOWN_NAME as i32;
+                on_diagnostic(&format!("conn '{name}': not found (tried aliases)"));
+                continue;
+            };
+            let c = &mut loaded[i];
+            if added[i] {
+                on_diagnostic(&format!("\n{prefix}conn {} already added", c.name));
+            } else if c.failed {
+                on_diagnostic(&format!("\n{prefix}conn {} did not load properly", c.name));
+            } else {
+                resolve_default_routes(c, &env);
+                let mut sc = c.clone();
+                sc.name = wire_name(&sc.name).to_string();
+                status = add(args, &sc, on_line, on_diagnostic, xauth)?;
+                added[i] = true;
+            }
+        }
+    }
+    if status > 0
+        && (status < crate::reply::rc::EXIT_FLOOR as i32
+            || status >= crate::reply::rc::EXIT_ROOF as i32)
+    {
+        status = 0;
+    }
+    // exit(-1) is 255.
+    Ok(status & 0xff)
+}
+
+/// `ipsec addconn` without a stderr sink: what 4.10 prints on stderr is dropped.
+pub fn run(
+    args: &Args,
+    on_line: &mut dyn FnMut(&Line),
+    xauth: &mut dyn client::Xauth,
+) -> Result<i32> {
+    run_with_diagnostics(args, on_line, &mut |_| {}, xauth)
+}

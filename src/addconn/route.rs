@@ -1,0 +1,293 @@
+//! `%defaultroute`: 4.10 asks the kernel's routing table (rtnetlink) for the gateway and then
+//! for the source address to use, and fills `left=`/`leftnexthop=` with what it finds.
+//! The algorithm is here; the kernel query is `Env::routes` (rtnetlink in `SystemEnv`).
+
+use std::net::IpAddr;
+
+use super::starter::{kh, StarterEnd};
+use super::{Env, RouteQuery};
+use crate::request::IpFamily;
+
+enum Status {
+    Failure,
+    Success,
+    CallAgain,
+}
+
+fn resolve_one(host: &mut StarterEnd, peer: &mut StarterEnd, env: &dyn Env) -> Status {
+    #[derive(PartialEq)]
+    enum Seeking {
+        PrefSrc,
+        Gateway,
+    }
+    let seeking = if host.nexttype == kh::DEFAULTROUTE {
+        Seeking::Gateway
+    } else if host.addrtype == kh::DEFAULTROUTE {
+        Seeking::PrefSrc
+    } else {
+        return Status::Success;
+    };
+    let family = host.family;
+    let has_peer = peer.addrtype == kh::IPADDR || peer.addrtype == kh::IPHOSTNAME;
+    let mut dst = None;
+    if host.nexttype == kh::IPADDR && family == IpFamily::V4 {
+        dst = Some(host.nexthop);
+    } else if has_peer {
+        if peer.addrtype == kh::IPHOSTNAME {
+            let name = peer.host_string().unwrap_or("").to_string();
+            let a = super::values::address_num(&name, Some(peer.family))
+                .ok()
+                .or_else(|| env.resolve(&name, peer.family));
+            match a {
+                Some(a) => peer.addr = Some(a),
+                None => return Status::Failure,
+            }
+        }
+        dst = Some(peer.addr);
+    } else if host.nexttype == kh::IPADDR
+        && (peer.addrtype == kh::GROUP || peer.addrtype == kh::OPPOGROUP)
+    {
+        dst = Some(host.nexthop);
+    }
+    // An address whose bytes are absent is sent as zero bytes of the family.
+    let dst = dst.map(|a| a.unwrap_or_else(|| super::values::zero(family)));
+    let src = match (dst, host.addrtype) {
+        (Some(_), kh::IPADDR) => Some(host.addr.unwrap_or_else(|| super::values::zero(family))),
+        _ => None,
+    };
+    let query = RouteQuery {
+        family,
+        dump: seeking == Seeking::Gateway,
+        dst,
+        src,
+    };
+    let Ok(routes) = env.routes(&query) else {
+        return Status::Failure;
+    };
+    for r in routes {
+        if r.family != family || r.table != libc::RT_TABLE_MAIN {
+            continue;
+        }
+        if r.oif.starts_with("ipsec") || r.oif.starts_with("mast") {
+            continue;
+        }
+        match seeking {
+            Seeking::PrefSrc => {
+                if let Some(p) = r.prefsrc {
+                    host.addrtype = kh::IPADDR;
+                    host.addr = Some(p);
+                    return Status::Success;
+                }
+            }
+            Seeking::Gateway => {
+                if r.dst.is_none() {
+                    let mut gw = r.gateway;
+                    if gw.is_none() && !r.oif.is_empty() {
+                        gw = env.point_to_point_peer(&r.oif, family);
+                    }
+                    if let Some(g) = gw {
+                        host.nexttype = kh::IPADDR;
+                        host.nexthop = Some(g);
+                        return Status::CallAgain;
+                    }
+                }
+            }
+        }
+    }
+    Status::Failure
+}
+
+/// 4.10's `resolve_default_route(host, peer)`: at most two kernel queries.
+pub fn resolve_default_route(host: &mut StarterEnd, peer: &mut StarterEnd, env: &dyn Env) {
+    if let Status::CallAgain = resolve_one(host, peer, env) {
+        resolve_one(host, peer, env);
+    }
+}
+
+/// One route from the kernel's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    pub family: IpFamily,
+    pub table: u8,
+    /// Output interface name ("" when absent).
+    pub oif: String,
+    pub prefsrc: Option<IpAddr>,
+    pub gateway: Option<IpAddr>,
+    pub dst: Option<IpAddr>,
+}
+
+/// The kernel side over rtnetlink with plain libc sockets.
+pub mod netlink {
+    use super::*;
+    use std::io;
+
+    const NLMSG_HDR: usize = 16;
+    const RTMSG: usize = 12;
+
+    fn align(n: usize) -> usize {
+        (n + 3) & !3
+    }
+
+    fn addr_bytes(a: &IpAddr) -> Vec<u8> {
+        match a {
+            IpAddr::V4(v) => v.octets().to_vec(),
+            IpAddr::V6(v) => v.octets().to_vec(),
+        }
+    }
+
+    fn af(f: IpFamily) -> u8 {
+        match f {
+            IpFamily::V4 => libc::AF_INET as u8,
+            IpFamily::V6 => libc::AF_INET6 as u8,
+        }
+    }
+
+    fn request(q: &RouteQuery) -> Vec<u8> {
+        let mut attrs = Vec::new();
+        let mut dst_len = 0u8;
+        let mut src_len = 0u8;
+        for (ty, a) in [(libc::RTA_DST, q.dst), (libc::RTA_SRC, q.src)] {
+            let Some(a) = a else { continue };
+            let b = addr_bytes(&a);
+            let len = 4 + b.len();
+            attrs.extend_from_slice(&(len as u16).to_ne_bytes());
+            attrs.extend_from_slice(&ty.to_ne_bytes());
+            attrs.extend_from_slice(&b);
+            attrs.resize(align(attrs.len()), 0);
+            if ty == libc::RTA_SRC {
+                src_len = (b.len() * 8) as u8;
+            } else {
+                dst_len = (b.len() * 8) as u8;
+            }
+        }
+        let len = NLMSG_HDR + RTMSG + attrs.len();
+        let mut m = Vec::with_capacity(len);
+        m.extend_from_slice(&(len as u32).to_ne_bytes());
+        m.extend_from_slice(&libc::RTM_GETROUTE.to_ne_bytes());
+        let mut flags = libc::NLM_F_REQUEST as u16;
+        if q.dump {
+            flags |= libc::NLM_F_DUMP as u16;
+        }
+        m.extend_from_slice(&flags.to_ne_bytes());
+        m.extend_from_slice(&0u32.to_ne_bytes()); // seq
+        m.extend_from_slice(&std::process::id().to_ne_bytes());
+        m.extend_from_slice(&[af(q.family), dst_len, src_len, 0, 0, 0, 0, 0]);
+        m.extend_from_slice(&0u32.to_ne_bytes()); // rtm_flags
+        m.extend_from_slice(&attrs);
+        m
+    }
+
+    fn parse_addr(family: IpFamily, data: &[u8]) -> Option<IpAddr> {
+        match (family, data.len()) {
+            (IpFamily::V4, 4) => Some(IpAddr::from(<[u8; 4]>::try_from(data).ok()?)),
+            (IpFamily::V6, 16) => Some(IpAddr::from(<[u8; 16]>::try_from(data).ok()?)),
+            _ => None,
+        }
+    }
+
+    fn if_name(index: u32) -> String {
+        let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE + 1];
+        // SAFETY: buf holds IF_NAMESIZE bytes plus a terminator, as if_indextoname requires.
+        let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+        if p.is_null() {
+            return String::new();
+        }
+        // SAFETY: on success buf holds a NUL-terminated name.
+        unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// Parses one datagram of answers; returns whether the dump is complete.
+    fn parse(buf: &[u8], out: &mut Vec<Route>) -> io::Result<bool> {
+        let mut off = 0;
+        while off + NLMSG_HDR <= buf.len() {
+            let len = u32::from_ne_bytes(buf[off..off + 4].try_into().unwrap()) as usize;
+            let ty = u16::from_ne_bytes(buf[off + 4..off + 6].try_into().unwrap());
+            if len < NLMSG_HDR || off + len > buf.len() {
+                break;
+            }
+            let body = &buf[off + NLMSG_HDR..off + len];
+            off += align(len);
+            if ty == libc::NLMSG_DONE as u16 {
+                return Ok(true);
+            }
+            if ty == libc::NLMSG_ERROR as u16 {
+                return Err(io::Error::new(io::ErrorKind::Other, "netlink error"));
+            }
+            if ty != libc::RTM_NEWROUTE || body.len() < RTMSG {
+                continue;
+            }
+            let family = match body[0] as i32 {
+                libc::AF_INET => IpFamily::V4,
+                libc::AF_INET6 => IpFamily::V6,
+                _ => continue,
+            };
+            let mut r = Route {
+                family,
+                table: body[4],
+                oif: String::new(),
+                prefsrc: None,
+                gateway: None,
+                dst: None,
+            };
+            let mut a = RTMSG;
+            while a + 4 <= body.len() {
+                let alen = u16::from_ne_bytes([body[a], body[a + 1]]) as usize;
+                let aty = u16::from_ne_bytes([body[a + 2], body[a + 3]]);
+                if alen < 4 || a + alen > body.len() {
+                    break;
+                }
+                let data = &body[a + 4..a + alen];
+                match aty {
+                    libc::RTA_OIF if data.len() >= 4 => {
+                        r.oif = if_name(u32::from_ne_bytes(data[..4].try_into().unwrap()))
+                    }
+                    libc::RTA_PREFSRC => r.prefsrc = parse_addr(family, data),
+                    libc::RTA_GATEWAY => r.gateway = parse_addr(family, data),
+                    libc::RTA_DST => r.dst = parse_addr(family, data),
+                    _ => {}
+                }
+                a += align(alen);
+            }
+            out.push(r);
+        }
+        Ok(false)
+    }
+
+    /// Sends one RTM_GETROUTE and collects the routes of the answer.
+    pub fn routes(q: &RouteQuery) -> io::Result<Vec<Route>> {
+        // SAFETY: plain socket(2); the descriptor is owned by `fd` below.
+        let raw = unsafe {
+            libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+                libc::NETLINK_ROUTE,
+            )
+        };
+        if raw < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: raw is a fresh descriptor nobody else owns.
+        let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
+        use std::os::fd::AsRawFd;
+        let m = request(q);
+        // SAFETY: m is a valid buffer of m.len() bytes.
+        if unsafe { libc::send(fd.as_raw_fd(), m.as_ptr().cast(), m.len(), 0) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            // SAFETY: buf is a writable buffer of buf.len() bytes.
+            let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+            if n < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            let done = parse(&buf[..n as usize], &mut out)?;
+            if done || !q.dump || n == 0 {
+                return Ok(out);
+            }
+        }
+    }
+}

@@ -1,0 +1,921 @@
+//! What 4.10's `confread.c` makes of one conn's settings before anything is sent: the conn
+//! starts as a copy of the processed `%default` conn (derived values included, which is why
+//! e.g. `%default`'s `left=` leaks into a conn's `leftid`), then its own settings are laid
+//! over and processed again. Policy bits, shunts, authby, ends: as 4.10 derives them.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::values::{self, family_of};
+use super::Env;
+use crate::config::{Conn, EndKw, Kw, Setting, Side, Value};
+use crate::error::Location;
+use crate::request::*;
+
+/// `enum keyword_host`.
+pub mod kh {
+    pub const NOTSET: u64 = 0;
+    pub const DEFAULTROUTE: u64 = 1;
+    pub const ANY: u64 = 2;
+    pub const IFACE: u64 = 3;
+    pub const OPPO: u64 = 4;
+    pub const OPPOGROUP: u64 = 5;
+    pub const GROUP: u64 = 6;
+    pub const IPHOSTNAME: u64 = 7;
+    pub const IPADDR: u64 = 255;
+}
+
+/// `enum keyword_pubkey`.
+pub mod pk {
+    pub const DNSONDEMAND: u64 = 1;
+    pub const PREEXCHANGED: u64 = 255;
+}
+
+const AF_INET: u64 = libc::AF_INET as u64;
+const AF_INET6: u64 = libc::AF_INET6 as u64;
+
+/// One keyword's place in 4.10's `strings[]`/`options[]` arrays, and whether each was set.
+#[derive(Clone, Debug, Default)]
+struct Slot {
+    string: Option<String>,
+    string_set: bool,
+    number: u64,
+    number_set: bool,
+    at: Option<Location>,
+}
+
+/// A conn's (or an end's) fields as 4.10 keeps them: strings and numbers side by side.
+#[derive(Clone, Debug)]
+struct Slots<K>(HashMap<K, Slot>);
+
+impl<K> Default for Slots<K> {
+    fn default() -> Self {
+        Slots(HashMap::new())
+    }
+}
+
+/// 4.10's number for a typed value (`kw->number`).
+fn number_of(v: &Value) -> u64 {
+    match v {
+        Value::Bool(b) => *b as u64,
+        Value::Number(n) | Value::Millis(n) | Value::Count(n) | Value::Lset(n) => *n,
+        Value::Percent(p) => *p as u64,
+        Value::Enum(e) => *e as u64,
+        Value::Loose(l) => l.map_or(255, |n| n as u64),
+        Value::Text | Value::MissingText | Value::Obsolete => 0,
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
+    /// 4.10's `translate_field` for one setting (duplicates were already judged by `config`).
+    fn lay(&mut self, kw: K, append: bool, setting: &Setting) {
+        let s = self.0.entry(kw).or_default();
+        s.at = Some(setting.at.clone());
+        match &setting.value {
+            Value::Text if append => {
+                s.string = Some(match s.string.take() {
+                    Some(old) => format!("{old} {}", setting.raw),
+                    None => setting.raw.clone(),
+                });
+                s.string_set = true;
+            }
+            Value::Text => {
+                s.string = Some(setting.raw.clone());
+                s.string_set = true;
+            }
+            Value::MissingText => {
+                s.string = None;
+                s.string_set = true;
+            }
+            Value::Obsolete => {}
+            v @ Value::Loose(l) => {
+                s.number = number_of(v);
+                s.number_set = true;
+                if l.is_none() {
+                    s.string = Some(setting.raw.clone());
+                }
+            }
+            v => {
+                s.number = number_of(v);
+                s.number_set = true;
+            }
+        }
+    }
+    fn str(&self, kw: K) -> Option<&str> {
+        self.0.get(&kw).and_then(|s| s.string.as_deref())
+    }
+    fn str_set(&self, kw: K) -> Option<&str> {
+        self.0
+            .get(&kw)
+            .filter(|s| s.string_set)
+            .and_then(|s| s.string.as_deref())
+    }
+    fn has_str(&self, kw: K) -> bool {
+        self.0.get(&kw).is_some_and(|s| s.string_set)
+    }
+    fn set(&self, kw: K) -> Option<u64> {
+        self.0.get(&kw).filter(|s| s.number_set).map(|s| s.number)
+    }
+    fn num(&self, kw: K) -> u64 {
+        self.0.get(&kw).map_or(0, |s| s.number)
+    }
+    fn at(&self, kw: K) -> Option<Location> {
+        self.0.get(&kw).and_then(|s| s.at.clone())
+    }
+    fn preset(&mut self, kw: K, v: u64) {
+        self.0.entry(kw).or_default().number = v;
+    }
+}
+
+/// `struct starter_end`, the parts addconn uses.
+#[derive(Clone, Debug)]
+pub struct StarterEnd {
+    pub side: Side,
+    slots: Slots<EndKw>,
+    pub family: IpFamily,
+    pub addrtype: u64,
+    pub addr: Option<IpAddr>,
+    pub nexttype: u64,
+    pub nexthop: Option<IpAddr>,
+    pub id: Option<String>,
+    pub has_client: bool,
+    pub subnet: Option<Subnet>,
+    pub virt: Option<String>,
+    pub pubkey: Option<String>,
+    pub pubkey_type: u64,
+    pub pubkey_alg: PubkeyAlgorithm,
+    pub key_from_dns: bool,
+    pub sourceip: Option<IpAddr>,
+    pub vti_ip: Option<Subnet>,
+    pub ifaceip: Option<Subnet>,
+    pub cert: Option<String>,
+    pub ckaid: Option<String>,
+    pub ca: Option<String>,
+    pub updown: Option<String>,
+    pub protoport: ProtoPort,
+    pub pool_range: Option<Range>,
+}
+
+impl StarterEnd {
+    fn new(side: Side) -> StarterEnd {
+        StarterEnd {
+            side,
+            slots: Slots::default(),
+            family: IpFamily::V4,
+            addrtype: kh::NOTSET,
+            addr: None,
+            nexttype: kh::NOTSET,
+            nexthop: None,
+            id: None,
+            has_client: false,
+            subnet: None,
+            virt: None,
+            pubkey: None,
+            pubkey_type: 0,
+            pubkey_alg: PubkeyAlgorithm::None,
+            key_from_dns: false,
+            sourceip: None,
+            vti_ip: None,
+            ifaceip: None,
+            cert: None,
+            ckaid: None,
+            ca: None,
+            updown: Some("ipsec _updown".into()),
+            protoport: ProtoPort::default(),
+            pool_range: None,
+        }
+    }
+    fn lr(&self) -> &'static str {
+        match self.side {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+    /// The raw `left=`/`right=` string (`strings[KSCF_IP]`), possibly left over from `%default`.
+    pub fn host_string(&self) -> Option<&str> {
+        self.slots.str(EndKw::Ip)
+    }
+    pub fn nexthop_string(&self) -> Option<&str> {
+        self.slots.str(EndKw::NextHop)
+    }
+    pub fn subnets(&self) -> Option<&str> {
+        self.slots.str_set(EndKw::Subnets)
+    }
+    pub fn subnet_set(&self) -> bool {
+        self.slots.has_str(EndKw::Subnet)
+    }
+    pub fn number_if_set(&self, kw: EndKw) -> Option<u64> {
+        self.slots.set(kw)
+    }
+    pub fn number(&self, kw: EndKw) -> u64 {
+        self.slots.num(kw)
+    }
+    pub fn string_if_set(&self, kw: EndKw) -> Option<&str> {
+        self.slots.str_set(kw)
+    }
+}
+
+/// `struct starter_conn`, the parts addconn uses.
+#[derive(Clone, Debug)]
+pub struct StarterConn {
+    pub name: String,
+    slots: Slots<Kw>,
+    pub left: StarterEnd,
+    pub right: StarterEnd,
+    pub ike_version: IkeVersion,
+    pub policy: Policies,
+    pub authby: Authby,
+    pub sighash: Sighash,
+    pub prospective_shunt: Shunt,
+    pub negotiation_shunt: Shunt,
+    pub failure_shunt: Shunt,
+    pub connalias: Option<String>,
+    pub ike: Option<String>,
+    pub esp: Option<String>,
+    pub modecfg_dns: Option<String>,
+    pub modecfg_domains: Option<String>,
+    pub modecfg_banner: Option<String>,
+    pub sec_label: Option<String>,
+    pub mark_both: Option<String>,
+    pub mark_in: Option<String>,
+    pub mark_out: Option<String>,
+    pub vti_iface: Option<String>,
+    pub redirect_to: Option<String>,
+    pub accept_redirect_to: Option<String>,
+    /// `auto=` as a number (`enum keyword_auto`).
+    pub desired_state: u64,
+    /// 4.10 would not send this conn ("did not load properly").
+    pub failed: bool,
+}
+
+/// One problem 4.10 reports while loading (joined with newlines into its error text).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub message: String,
+    pub at: Option<Location>,
+}
+
+impl StarterConn {
+    /// `ipsecconf_default_values`: the conn every conn starts from before `%default`.
+    pub fn builtin_default() -> StarterConn {
+        let mut slots = Slots::default();
+        for (kw, v) in [
+            (Kw::NatKeepalive, 1),
+            (Kw::Type, 0),
+            (Kw::InitialContact, 1),
+            (Kw::IkePad, 1),
+            (Kw::Encaps, 1),
+            (Kw::Tcp, 1),
+            (Kw::RemoteTcpPort, 4500),
+            (Kw::NicOffload, 1),
+            (Kw::IkeLifetimeMs, 8 * 3600 * 1000),
+            (Kw::ReplayWindow, 128),
+            (Kw::RetransmitTimeoutMs, 60_000),
+            (Kw::RetransmitIntervalMs, 500),
+            (Kw::IpsecLifetimeMs, 8 * 3600 * 1000),
+            (Kw::RekeyMarginMs, 9 * 60 * 1000),
+            (Kw::IpsecMaxBytes, 1 << 63),
+            (Kw::IpsecMaxPackets, 1 << 63),
+            (Kw::RekeyFuzz, 100),
+            (Kw::XfrmIfId, u32::MAX as u64),
+        ] {
+            slots.preset(kw, v);
+        }
+        let mut policy = Policies::default();
+        for p in [
+            Policy::Tunnel,
+            Policy::Encrypt,
+            Policy::Pfs,
+            Policy::IkeFragAllow,
+            Policy::EsnNo,
+            Policy::EsnYes,
+        ] {
+            policy.insert(p);
+        }
+        StarterConn {
+            name: String::new(),
+            slots,
+            left: StarterEnd::new(Side::Left),
+            right: StarterEnd::new(Side::Right),
+            ike_version: IkeVersion::V2,
+            policy,
+            authby: Authby::default(),
+            sighash: sighash_defaults(),
+            prospective_shunt: Shunt::Unset,
+            negotiation_shunt: Shunt::Unset,
+            failure_shunt: Shunt::Unset,
+            connalias: None,
+            ike: None,
+            esp: None,
+            modecfg_dns: None,
+            modecfg_domains: None,
+            modecfg_banner: None,
+            sec_label: None,
+            mark_both: None,
+            mark_in: None,
+            mark_out: None,
+            vti_iface: None,
+            redirect_to: None,
+            accept_redirect_to: None,
+            desired_state: 0,
+            failed: false,
+        }
+    }
+
+    /// Lays a conn's settings over this one (4.10's `translate_conn`): those inherited from
+    /// `%default` when `inherited`, else the conn's own (with its also= sections).
+    pub fn lay(&mut self, conn: &Conn, inherited: bool) {
+        let mine = |s: &&Setting| s.inherited == inherited;
+        self.lay_settings(
+            conn.iter().filter(|(_, s)| mine(s)),
+            conn.end(Side::Left).iter().filter(|(_, s)| mine(s)),
+            conn.end(Side::Right).iter().filter(|(_, s)| mine(s)),
+        );
+    }
+
+    /// Lays settings given one by one (what `lay` does for a `Conn`).
+    pub fn lay_settings<'a>(
+        &mut self,
+        conn: impl Iterator<Item = (Kw, &'a Setting)>,
+        left: impl Iterator<Item = (EndKw, &'a Setting)>,
+        right: impl Iterator<Item = (EndKw, &'a Setting)>,
+    ) {
+        for (kw, setting) in conn {
+            self.slots.lay(kw, kw == Kw::ConnAlias, setting);
+        }
+        for (kw, setting) in left {
+            self.left.slots.lay(kw, kw == EndKw::Subnets, setting);
+        }
+        for (kw, setting) in right {
+            self.right.slots.lay(kw, kw == EndKw::Subnets, setting);
+        }
+    }
+
+    pub fn number_if_set(&self, kw: Kw) -> Option<u64> {
+        self.slots.set(kw)
+    }
+    pub fn number(&self, kw: Kw) -> u64 {
+        self.slots.num(kw)
+    }
+    pub fn connalias_setting(&self) -> Option<&str> {
+        self.slots.str(Kw::ConnAlias)
+    }
+    pub fn at(&self, kw: Kw) -> Option<Location> {
+        self.slots.at(kw)
+    }
+
+    /// 4.10's `load_conn` after translation: derives policy, shunts, authby and both ends.
+    /// Returns false when 4.10 would mark the conn as not loaded.
+    pub fn process(&mut self, env: &dyn Env, problems: &mut Vec<Problem>) -> bool {
+        let mut ok = true;
+        if let Some(t) = self.slots.set(Kw::Type) {
+            match t {
+                0 => {
+                    self.policy.insert(Policy::Tunnel);
+                    self.prospective_shunt = Shunt::Trap;
+                }
+                1 => {
+                    self.policy.remove(Policy::Tunnel);
+                    self.prospective_shunt = Shunt::Trap;
+                }
+                2..=4 => {
+                    for p in [Policy::Encrypt, Policy::Authenticate, Policy::Tunnel] {
+                        self.policy.remove(p);
+                    }
+                    self.authby = Authby::default();
+                    self.prospective_shunt =
+                        [Shunt::Pass, Shunt::Drop, Shunt::Reject][t as usize - 2];
+                }
+                _ => {}
+            }
+        }
+        match self.slots.set(Kw::NegotiationShunt) {
+            Some(0) => self.negotiation_shunt = Shunt::Pass,
+            Some(1) => self.negotiation_shunt = Shunt::Hold,
+            _ => {}
+        }
+        match self.slots.set(Kw::FailureShunt) {
+            Some(0) => self.failure_shunt = Shunt::None,
+            Some(1) => self.failure_shunt = Shunt::Pass,
+            Some(2) => self.failure_shunt = Shunt::Drop,
+            Some(3) => self.failure_shunt = Shunt::Reject,
+            _ => {}
+        }
+        for (kw, p, inverted) in [
+            (Kw::Compress, Policy::Compress, false),
+            (Kw::Pfs, Policy::Pfs, false),
+            (Kw::IkePad, Policy::NoIkepad, true),
+            (Kw::Rekey, Policy::DontRekey, true),
+            (Kw::Reauth, Policy::Reauth, false),
+            (Kw::AggrMode, Policy::Aggressive, false),
+            (Kw::ModecfgPull, Policy::ModecfgPull, false),
+            (Kw::OverlapIp, Policy::OverlapIp, false),
+            (Kw::Ikev2AllowNarrowing, Policy::Ikev2AllowNarrowing, false),
+            (Kw::Mobike, Policy::Mobike, false),
+            (Kw::Ikev2PamAuthorize, Policy::Ikev2PamAuthorize, false),
+            (Kw::DecapDscp, Policy::DecapDscp, false),
+            (Kw::NoPmtuDisc, Policy::NoPmtuDisc, false),
+            (Kw::MsdhDowngrade, Policy::MsdhDowngrade, false),
+            (Kw::DnsMatchId, Policy::DnsMatchId, false),
+            (Kw::Sha2Truncbug, Policy::Sha2Truncbug, false),
+            (Kw::Intermediate, Policy::Intermediate, false),
+            (Kw::IgnorePeerDns, Policy::IgnorePeerDns, false),
+        ] {
+            if let Some(v) = self.slots.set(kw) {
+                self.policy.set(p, (v != 0) != inverted);
+            }
+        }
+        if self.slots.set(Kw::SanOnCert) == Some(0) {
+            self.policy.insert(Policy::AllowNoSan);
+        }
+        for (field, kw) in [
+            (&mut self.connalias, Kw::ConnAlias),
+            (&mut self.ike, Kw::Ike),
+            (&mut self.esp, Kw::Esp),
+            (&mut self.modecfg_dns, Kw::ModecfgDns),
+            (&mut self.modecfg_domains, Kw::ModecfgDomains),
+            (&mut self.modecfg_banner, Kw::ModecfgBanner),
+            (&mut self.sec_label, Kw::SaSecLabel),
+            (&mut self.mark_both, Kw::ConnMarkBoth),
+            (&mut self.mark_in, Kw::ConnMarkIn),
+            (&mut self.mark_out, Kw::ConnMarkOut),
+            (&mut self.vti_iface, Kw::VtiIface),
+            (&mut self.redirect_to, Kw::RedirectTo),
+            (&mut self.accept_redirect_to, Kw::AcceptRedirectTo),
+        ] {
+            if self.slots.has_str(kw) {
+                *field = self.slots.str(kw).map(str::to_string);
+            }
+        }
+        if let Some(v) = self.slots.set(Kw::Phase2) {
+            self.policy.remove(Policy::Authenticate);
+            self.policy.remove(Policy::Encrypt);
+            // POLICY_ENCRYPT is bit 0, POLICY_AUTHENTICATE bit 1.
+            if v & 1 != 0 {
+                self.policy.insert(Policy::Encrypt);
+            }
+            if v & 2 != 0 {
+                self.policy.insert(Policy::Authenticate);
+            }
+        }
+        if let Some(v) = self.slots.set(Kw::Ikev2) {
+            self.ike_version = if v <= 1 {
+                IkeVersion::V1
+            } else {
+                IkeVersion::V2
+            };
+        }
+        let v2 = self.ike_version == IkeVersion::V2;
+        if let (Some(v), true) = (self.slots.set(Kw::SendRedirect), v2) {
+            match v {
+                3 => self.policy.insert(Policy::SendRedirectAlways),
+                2 => self.policy.insert(Policy::SendRedirectNever),
+                _ => {}
+            }
+        }
+        if let (Some(3), true) = (self.slots.set(Kw::AcceptRedirect), v2) {
+            self.policy.insert(Policy::AcceptRedirectYes);
+        }
+        if let (Some(v), true) = (self.slots.set(Kw::Ppk), v2) {
+            if v >= 1 {
+                self.policy.insert(Policy::PpkAllow);
+            }
+            if v == 3 {
+                self.policy.insert(Policy::PpkInsist);
+            }
+        }
+        if let Some(v) = self.slots.set(Kw::Esn) {
+            self.policy.remove(Policy::EsnNo);
+            self.policy.remove(Policy::EsnYes);
+            match v {
+                2 => self.policy.insert(Policy::EsnYes),
+                1 => self.policy.insert(Policy::EsnNo),
+                3 => {
+                    self.policy.insert(Policy::EsnNo);
+                    self.policy.insert(Policy::EsnYes);
+                }
+                _ => {}
+            }
+        }
+        if let Some(v) = self.slots.set(Kw::IkeFrag) {
+            self.policy.remove(Policy::IkeFragAllow);
+            self.policy.remove(Policy::IkeFragForce);
+            if v == 1 || v == 2 {
+                self.policy.insert(Policy::IkeFragAllow);
+            }
+            if v == 2 {
+                self.policy.insert(Policy::IkeFragForce);
+            }
+        }
+        if self.slots.has_str(Kw::Authby) {
+            let value = self.slots.str(Kw::Authby).unwrap_or("").to_string();
+            if let Err(e) = self.authby_from(&value) {
+                problems.push(Problem {
+                    message: e.into(),
+                    at: self.slots.at(Kw::Authby),
+                });
+                return false;
+            }
+        }
+        if !self.policy.contains(Policy::Encrypt) && !self.policy.contains(Policy::Authenticate) {
+            for p in [
+                Policy::Pfs,
+                Policy::Compress,
+                Policy::EsnNo,
+                Policy::EsnYes,
+                Policy::DecapDscp,
+                Policy::NoPmtuDisc,
+                Policy::IkeFragAllow,
+                Policy::IkeFragForce,
+            ] {
+                self.policy.remove(p);
+            }
+        }
+        let family = match self.slots.num(Kw::HostAddrFamily) {
+            AF_INET => Some(IpFamily::V4),
+            AF_INET6 => Some(IpFamily::V6),
+            _ => None,
+        };
+        let family = family.unwrap_or_else(|| {
+            let v6 = [&self.left, &self.right].iter().any(|e| {
+                [e.slots.str(EndKw::Ip), e.slots.str(EndKw::NextHop)]
+                    .into_iter()
+                    .flatten()
+                    .any(|s| s.contains(':') || s == "%defaultroute6" || s == "%any6")
+            });
+            if v6 {
+                IpFamily::V6
+            } else {
+                IpFamily::V4
+            }
+        });
+        self.left.family = family;
+        self.right.family = family;
+        let version = self.ike_version;
+        for side in [Side::Left, Side::Right] {
+            let end = match side {
+                Side::Left => &mut self.left,
+                Side::Right => &mut self.right,
+            };
+            ok &= validate_end(end, version, &mut self.policy, env, problems);
+        }
+        if let Some(v) = self.slots.set(Kw::Auto) {
+            self.desired_state = v;
+        }
+        if self.desired_state == 5 {
+            self.policy.insert(Policy::Up);
+        }
+        ok
+    }
+
+    fn authby_from(&mut self, value: &str) -> Result<(), &'static str> {
+        self.sighash = Sighash::default();
+        self.authby = Authby::default();
+        let sha2 = |s: &mut Sighash| {
+            s.sha2_256 = true;
+            s.sha2_384 = true;
+            s.sha2_512 = true;
+        };
+        // shunk_token with ", " delimiters: empty tokens between delimiters count (and fail).
+        let mut rest = Some(value);
+        while let Some(r) = rest {
+            let (tok, next) = match r.find([',', ' ']) {
+                Some(i) => (&r[..i], Some(&r[i + 1..])),
+                None => (r, None),
+            };
+            rest = next;
+            match tok {
+                "secret" => self.authby.psk = true,
+                "rsasig" | "rsa" => {
+                    self.authby.rsasig = true;
+                    self.authby.rsasig_v1_5 = true;
+                    sha2(&mut self.sighash);
+                }
+                "never" => self.authby.never = true,
+                _ if self.ike_version == IkeVersion::V1 => {
+                    return Err("ikev1 connection must use authby= of rsasig, secret or never")
+                }
+                "null" => self.authby.null = true,
+                "rsa-sha1" => self.authby.rsasig_v1_5 = true,
+                "rsa-sha2" => {
+                    self.authby.rsasig = true;
+                    sha2(&mut self.sighash);
+                }
+                "rsa-sha2_256" => {
+                    self.authby.rsasig = true;
+                    self.sighash.sha2_256 = true;
+                }
+                "rsa-sha2_384" => {
+                    self.authby.rsasig = true;
+                    self.sighash.sha2_384 = true;
+                }
+                "rsa-sha2_512" => {
+                    self.authby.rsasig = true;
+                    self.sighash.sha2_512 = true;
+                }
+                "ecdsa" | "ecdsa-sha2" => {
+                    self.authby.ecdsa = true;
+                    sha2(&mut self.sighash);
+                }
+                "ecdsa-sha2_256" => {
+                    self.authby.ecdsa = true;
+                    self.sighash.sha2_256 = true;
+                }
+                "ecdsa-sha2_384" => {
+                    self.authby.ecdsa = true;
+                    self.sighash.sha2_384 = true;
+                }
+                "ecdsa-sha2_512" => {
+                    self.authby.ecdsa = true;
+                    self.sighash.sha2_512 = true;
+                }
+                "ecdsa-sha1" => return Err("authby=ecdsa cannot use sha1, only sha2"),
+                _ => return Err("connection authby= value is unknown"),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn sighash_defaults() -> Sighash {
+    Sighash {
+        sha2_256: true,
+        sha2_384: true,
+        sha2_512: true,
+        ..Sighash::default()
+    }
+}
+
+/// The address 4.10 prints for an address (`ipstr`), used where it becomes an ID.
+fn ipstr(a: Option<IpAddr>) -> String {
+    match a {
+        None => "<unset-address>".into(),
+        Some(a) => a.to_string(),
+    }
+}
+
+/// 4.10's `validate_end`. Returns false on a fatal problem.
+fn validate_end(
+    end: &mut StarterEnd,
+    version: IkeVersion,
+    policy: &mut Policies,
+    env: &dyn Env,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let lr = end.lr();
+    let mut ok = true;
+    let mut err = |end: &StarterEnd, kw: EndKw, message: String| {
+        problems.push(Problem {
+            message,
+            at: end.slots.at(kw),
+        });
+        ok = false;
+    };
+    end.addrtype = end.slots.num(EndKw::Ip);
+    match end.addrtype {
+        kh::ANY => end.addr = None,
+        kh::IPADDR => {
+            let s = end.slots.str(EndKw::Ip).unwrap_or("").to_string();
+            if let Some(iface) = s.strip_prefix('%') {
+                if let Some((a, nh)) = env.interface(iface, end.family) {
+                    if a.is_some() {
+                        end.addr = a;
+                    }
+                    if nh.is_some() {
+                        end.nexthop = nh;
+                    }
+                }
+                end.addrtype = kh::IFACE;
+            } else {
+                match values::address_num(&s, Some(end.family)) {
+                    Ok(a) => end.addr = Some(a),
+                    Err(_) => {
+                        end.addr = None;
+                        end.addrtype = kh::IPHOSTNAME;
+                    }
+                }
+                if end.id.is_none() {
+                    end.id = Some(ipstr(end.addr));
+                }
+            }
+        }
+        kh::OPPO => policy.insert(Policy::Opportunistic),
+        kh::OPPOGROUP => {
+            policy.insert(Policy::Opportunistic);
+            policy.insert(Policy::Group);
+        }
+        kh::GROUP => policy.insert(Policy::Group),
+        _ => {}
+    }
+
+    if let Some(v) = end.slots.str_set(EndKw::VtiIp).map(str::to_string) {
+        match values::cidr(&v) {
+            Ok(c) => end.vti_ip = Some(c),
+            Err(e) => err(end, EndKw::VtiIp, format!("bad addr {lr}vti={v} [{e}]")),
+        }
+    }
+
+    if let Some(v) = end.slots.str_set(EndKw::Subnet).map(str::to_string) {
+        if end.slots.has_str(EndKw::AddressPool) {
+            err(
+                end,
+                EndKw::Subnet,
+                format!("cannot specify both {lr}subnet= and {lr}addresspool="),
+            );
+        }
+        if v.starts_with("vhost:") || v.starts_with("vnet:") {
+            if version != IkeVersion::V1 {
+                err(
+                    end,
+                    EndKw::Subnet,
+                    "The vnet: and vhost: keywords are only valid for IKEv1 connections".into(),
+                );
+            }
+            end.virt = Some(v);
+        } else {
+            end.has_client = true;
+            match values::subnet(&v, None, false) {
+                Ok(s) => end.subnet = Some(s),
+                Err(e) => err(
+                    end,
+                    EndKw::Subnet,
+                    format!("bad subnet {lr}subnet={v} [{e}]"),
+                ),
+            }
+        }
+    }
+
+    end.nexthop = Some(values::zero(end.family));
+    if let Some(v) = end.slots.str_set(EndKw::NextHop).map(str::to_string) {
+        if v.eq_ignore_ascii_case("%defaultroute") {
+            end.nexttype = kh::DEFAULTROUTE;
+        } else {
+            let nh = match values::address_num(&v, Some(end.family)) {
+                Ok(a) => Some(a),
+                Err(_) => match env.resolve(&v, end.family) {
+                    Some(a) => Some(a),
+                    None => {
+                        err(
+                            end,
+                            EndKw::NextHop,
+                            format!("bad value for {lr}nexthop={v}\n"),
+                        );
+                        None
+                    }
+                },
+            };
+            end.nexthop = nh;
+            end.nexttype = kh::IPADDR;
+        }
+    } else if end.addrtype == kh::DEFAULTROUTE {
+        end.nexttype = kh::DEFAULTROUTE;
+    }
+
+    if let Some(v) = end.slots.str_set(EndKw::Id) {
+        let mut id = v.to_string();
+        if !id.starts_with('@') && id.contains(",,") && id.contains('=') {
+            while let Some(i) = id.find(",,") {
+                id.replace_range(i..i + 1, "\\");
+            }
+        }
+        end.id = Some(id);
+    }
+
+    for (kw, alg) in [
+        (EndKw::RsaSigKey, PubkeyAlgorithm::Rsa),
+        (EndKw::EcdsaKey, PubkeyAlgorithm::Ecdsa),
+        (EndKw::Pubkey, PubkeyAlgorithm::SubjectPublicKeyInfo),
+    ] {
+        let Some(t) = end.slots.set(kw) else { continue };
+        if end.pubkey.is_some() {
+            err(end, kw, "duplicate public key".into());
+        }
+        end.pubkey_type = t;
+        end.pubkey_alg = alg;
+        if t == pk::DNSONDEMAND {
+            end.key_from_dns = true;
+        } else {
+            end.key_from_dns = false;
+            if let Some(s) = end.slots.str(kw) {
+                end.pubkey = Some(s.to_string());
+            }
+        }
+    }
+
+    if let Some(v) = end.slots.str_set(EndKw::SourceIp).map(str::to_string) {
+        // A name that resolves is accepted but, as in 4.10, leaves the address unset.
+        let ip = match values::address_num(&v, None) {
+            Ok(a) => Some(a),
+            Err(_) => {
+                if env.resolve(&v, IpFamily::V4).is_none()
+                    && env.resolve(&v, IpFamily::V6).is_none()
+                {
+                    err(
+                        end,
+                        EndKw::SourceIp,
+                        format!("bad value for {lr}sourceip={v}\n"),
+                    );
+                }
+                None
+            }
+        };
+        end.sourceip = ip;
+        if !end.has_client {
+            end.subnet = ip.map(|a| Subnet {
+                addr: a,
+                prefix: if family_of(&a) == IpFamily::V4 {
+                    32
+                } else {
+                    128
+                },
+            });
+            end.has_client = true;
+        }
+        if let Some(i) = end.slots.str_set(EndKw::InterfaceIp).map(str::to_string) {
+            err(
+                end,
+                EndKw::SourceIp,
+                format!("cannot specify  {lr}interface-ip={i} and  {lr}ssourceip={v}"),
+            );
+        }
+    }
+
+    if end.slots.has_str(EndKw::Cert) && end.slots.has_str(EndKw::Ckaid) {
+        err(
+            end,
+            EndKw::Ckaid,
+            format!("only one of {lr}cert and {lr}ckaid can be specified"),
+        );
+    }
+    if end.slots.has_str(EndKw::Cert) {
+        end.cert = end.slots.str(EndKw::Cert).map(str::to_string);
+    }
+    if let Some(c) = end.slots.str_set(EndKw::Ckaid).map(str::to_string) {
+        if let Err(e) = values::data(&c, 16) {
+            err(end, EndKw::Ckaid, format!("invalid {lr}ckaid: {e}"));
+        }
+        end.ckaid = Some(c);
+    }
+    if end.slots.has_str(EndKw::Ca) {
+        end.ca = end.slots.str(EndKw::Ca).map(str::to_string);
+    }
+    if end.slots.has_str(EndKw::Updown) {
+        end.updown = end.slots.str(EndKw::Updown).map(str::to_string);
+    }
+    if let Some(v) = end.slots.str_set(EndKw::ProtoPort).map(str::to_string) {
+        match values::protoport(&v) {
+            Ok(p) => end.protoport = p,
+            Err(e) => {
+                end.protoport = ProtoPort::default();
+                err(
+                    end,
+                    EndKw::ProtoPort,
+                    format!("bad {lr}protoport={v} [{e}]"),
+                );
+            }
+        }
+    }
+    if let Some(v) = end.slots.str_set(EndKw::AddressPool).map(str::to_string) {
+        if end.slots.has_str(EndKw::Subnet) {
+            err(
+                end,
+                EndKw::AddressPool,
+                format!("cannot specify both {lr}subnet= and {lr}addresspool="),
+            );
+        }
+        match values::range(&v) {
+            Ok(r) => {
+                end.pool_range = Some(r);
+                if family_of(&r.start) == IpFamily::V6 && !r.is_subnet {
+                    err(
+                        end,
+                        EndKw::AddressPool,
+                        format!("bad IPv6 {lr}addresspool={v} not subnet"),
+                    );
+                }
+            }
+            Err(e) => {
+                end.pool_range = None;
+                err(
+                    end,
+                    EndKw::AddressPool,
+                    format!("bad {lr}addresspool={v} [{e}]"),
+                );
+            }
+        }
+    }
+    if let Some(v) = end.slots.str_set(EndKw::InterfaceIp).map(str::to_string) {
+        match values::cidr(&v) {
+            Ok(c) => end.ifaceip = Some(c),
+            Err(e) => err(
+                end,
+                EndKw::InterfaceIp,
+                format!("bad addr {lr}interface-ip={v} [{e}]"),
+            ),
+        }
+    }
+    if end.slots.set(EndKw::XauthServer).is_some() || end.slots.set(EndKw::XauthClient).is_some() {
+        policy.insert(Policy::Xauth);
+    }
+    ok
+}

@@ -1,0 +1,1 @@
+//! Generated configurations for benchmarks and scale tests.

@@ -1,0 +1,396 @@
+//! libreswan 4.10's ipsec.conf language: parsing, `also=`/`%default` resolution, typed values.
+//!
+//! The behaviour is 4.10's (lib/libipsecconf: parser.lex, parser.y, keywords.c, confread.c) as
+//! shipped by Debian 12, checked against `ipsec addconn --checkconfig`:
+//!
+//! - [`load_file`] / [`load_str`] parse a file (with its `include`s), then resolve every
+//!   `conn` section except `%default` into a [`Conn`]: its own settings, then those of its
+//!   `also=` sections (transitively, first one wins), then `%default`'s (marked
+//!   [`Setting::inherited`], 4.10's `k_default`). They fail with [`Error::Config`] (file and line)
+//!   on the first problem that makes `addconn` reject the whole file ([`Severity::Fatal`]).
+//!   Problems 4.10 reports but lives with are kept: per conn in [`Conn::errors`] (the conn does
+//!   not load in 4.10) and file-wide in [`Config::diagnostics`].
+//! - [`check_file`] reports every problem of a file at once.
+//! - Values are typed as 4.10 stores them ([`Value`]): times in milliseconds, yes/no as bools,
+//!   enum names as 4.10's numbers, byte counts and percentages as numbers; `raw` keeps the text.
+//! - The keyword table is data: [`keywords::KEYWORDS`], looked up with [`lookup`].
+//!
+//! Settings are keyed by [`Kw`] (per conn), [`EndKw`] (per end, `left…`/`right…`) and
+//! [`SetupKw`] (`config setup`): one variant per 4.10 field, so aliases share a key.
+
+mod convert;
+pub mod gen;
+pub mod keywords;
+mod lex;
+mod parse;
+mod resolve;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use keywords::{lookup, EndKw, Field, Kw, KwDef, SetupKw, Type};
+
+use crate::error::{Error, Location};
+
+/// How bad a [`Diagnostic`] is, measured by what 4.10's `addconn` does about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// The whole file is rejected (`addconn --checkconfig` exits non-zero).
+    Fatal,
+    /// 4.10 reports it and the conn it belongs to does not load; the file is accepted.
+    Error,
+    /// 4.10 reports or silently ignores it; nothing fails.
+    Warning,
+}
+
+/// One problem, with where it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: u32,
+    pub message: String,
+    pub severity: Severity,
+}
+
+impl Diagnostic {
+    pub fn at(&self) -> Location {
+        Location {
+            file: self.file.clone(),
+            line: self.line,
+        }
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.severity {
+            Severity::Fatal => "fatal",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file.display(),
+            self.line,
+            what,
+            self.message
+        )
+    }
+}
+
+/// One end of a conn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+/// A value as 4.10 stores it after parsing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// String-like types (strings, names, addresses, ids, also=, lists): the text is `raw`.
+    /// For appended types (also=, connalias=, subnets=) `raw` holds all parts joined by a space.
+    Text,
+    /// Written as a plain number where 4.10 wanted text (4.10 keeps no string then: the conn
+    /// fails with "Invalid … value"; in config setup the string is unset).
+    MissingText,
+    /// yes/no types (`Type::Bool`, `Type::InvertBool`; 4.10 stores 1/0 unchanged for both).
+    Bool(bool),
+    /// `Type::Number`, and numbers written for enum types (4.10 takes them unchecked).
+    Number(u64),
+    /// `Type::Time` in milliseconds.
+    Millis(u64),
+    /// `Type::Percent`.
+    Percent(u32),
+    /// `Type::Byte` and `Type::Binary`, scaled.
+    Count(u64),
+    /// `Type::Enum` / `Type::List`: 4.10's number for the name(s).
+    Enum(u32),
+    /// `Type::Lset` (plutodebug=): the set bits.
+    Lset(u64),
+    /// `Type::LooseEnum` / `Type::Pubkey`: `Some(n)` for a known %-name, `None` (4.10's 255,
+    /// "other") for anything else, whose text is `raw`.
+    Loose(Option<u32>),
+    /// An obsolete keyword: accepted, ignored.
+    Obsolete,
+}
+
+/// One setting of a conn, an end or config setup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    /// The text as written, without quotes or braces.
+    pub raw: String,
+    pub value: Value,
+    /// Where it was written (for settings from also=/%default: in that section).
+    pub at: Location,
+    /// Came from `conn %default` (4.10's `k_default`: a conn may override it silently).
+    pub inherited: bool,
+}
+
+/// Settings keyed by field, own ones first, then those shared from `%default`.
+#[derive(Clone, Debug)]
+pub struct Settings<K> {
+    own: Vec<(K, Setting)>,
+    base: Option<Arc<Vec<(K, Setting)>>>,
+}
+
+impl<K: Copy + PartialEq> Default for Settings<K> {
+    fn default() -> Self {
+        Settings {
+            own: Vec::new(),
+            base: None,
+        }
+    }
+}
+
+impl<K: Copy + PartialEq> Settings<K> {
+    pub fn get(&self, k: K) -> Option<&Setting> {
+        self.own
+            .iter()
+            .find(|(x, _)| *x == k)
+            .or_else(|| {
+                self.base
+                    .as_ref()
+                    .and_then(|b| b.iter().find(|(x, _)| *x == k))
+            })
+            .map(|(_, s)| s)
+    }
+    /// Every setting (own ones first), each field once.
+    pub fn iter(&self) -> impl Iterator<Item = (K, &Setting)> + '_ {
+        let own = &self.own;
+        self.own.iter().map(|(k, s)| (*k, s)).chain(
+            self.base
+                .iter()
+                .flat_map(|b| b.iter())
+                .filter(move |(k, _)| !own.iter().any(|(o, _)| o == k))
+                .map(|(k, s)| (*k, s)),
+        )
+    }
+}
+
+/// `config setup`.
+#[derive(Clone, Debug, Default)]
+pub struct Setup {
+    /// The first `config setup` line, if any.
+    pub at: Option<Location>,
+    settings: Settings<SetupKw>,
+}
+
+impl Setup {
+    pub fn get(&self, kw: SetupKw) -> Option<&Setting> {
+        self.settings.get(kw)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (SetupKw, &Setting)> + '_ {
+        self.settings.iter()
+    }
+}
+
+/// One end of a conn (`left…` or `right…` settings).
+#[derive(Clone, Debug, Default)]
+pub struct EndSettings {
+    settings: Settings<EndKw>,
+}
+
+impl EndSettings {
+    pub fn get(&self, kw: EndKw) -> Option<&Setting> {
+        self.settings.get(kw)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (EndKw, &Setting)> + '_ {
+        self.settings.iter()
+    }
+}
+
+/// `auto=`, with 4.10's numbers (`STARTUP_*`; 1, "policy", has no keyword).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum Auto {
+    Ignore = 0,
+    Policy = 1,
+    Add = 2,
+    Ondemand = 3,
+    Start = 4,
+    Keep = 5,
+}
+
+impl Auto {
+    pub fn from_number(n: u64) -> Option<Auto> {
+        Some(match n {
+            0 => Auto::Ignore,
+            1 => Auto::Policy,
+            2 => Auto::Add,
+            3 => Auto::Ondemand,
+            4 => Auto::Start,
+            5 => Auto::Keep,
+            _ => return None,
+        })
+    }
+}
+
+/// One resolved `conn` section.
+#[derive(Clone, Debug)]
+pub struct Conn {
+    pub name: String,
+    /// The `conn NAME` line.
+    pub at: Location,
+    /// The names of the also= sections taken in, in the order 4.10 visits them.
+    pub alsos: Vec<String>,
+    /// What 4.10 reports while loading this conn. Any [`Severity::Error`] here means 4.10
+    /// does not load the conn.
+    pub errors: Vec<Diagnostic>,
+    settings: Settings<Kw>,
+    left: EndSettings,
+    right: EndSettings,
+}
+
+impl Conn {
+    pub fn get(&self, kw: Kw) -> Option<&Setting> {
+        self.settings.get(kw)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (Kw, &Setting)> + '_ {
+        self.settings.iter()
+    }
+    pub fn end(&self, side: Side) -> &EndSettings {
+        match side {
+            Side::Left => &self.left,
+            Side::Right => &self.right,
+        }
+    }
+    /// `auto=` as 4.10 reads it (unset: ignore; a number is taken as is, as 4.10 does).
+    pub fn auto(&self) -> Result<Auto, u64> {
+        match self.get(Kw::Auto).map(|s| &s.value) {
+            Some(Value::Enum(n)) => Auto::from_number(u64::from(*n)).ok_or(u64::from(*n)),
+            Some(Value::Number(n)) => Auto::from_number(*n).ok_or(*n),
+            _ => Ok(Auto::Ignore),
+        }
+    }
+    /// Whether 4.10 loads this conn (no [`Severity::Error`] while loading it).
+    pub fn loaded(&self) -> bool {
+        !self.errors.iter().any(|d| d.severity <= Severity::Error)
+    }
+}
+
+/// A parsed and resolved configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub setup: Setup,
+    /// Every conn section except `%default`, in file order (includes expanded in place).
+    pub conns: Vec<Conn>,
+    /// Warnings and per-conn errors, file-wide, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Config {
+    /// The first conn with this name (as 4.10 finds it).
+    pub fn conn(&self, name: &str) -> Option<&Conn> {
+        self.conns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Loads a config file and everything it includes. Relative `include` paths are taken
+/// relative to the working directory, as 4.10 does.
+pub fn load_file(path: &Path) -> Result<Config, Error> {
+    let data = read(path)?;
+    finish(parse::parse(path.to_path_buf(), data, None))
+}
+
+/// Loads configuration text; `name` is used as its file name in locations, relative includes
+/// are resolved against `include_base`.
+pub fn load_str(text: &str, name: &str, include_base: &Path) -> Result<Config, Error> {
+    load_bytes(text.as_bytes(), name, include_base)
+}
+
+/// [`load_str`] for text that need not be UTF-8 (4.10 reads bytes).
+pub fn load_bytes(text: &[u8], name: &str, include_base: &Path) -> Result<Config, Error> {
+    let parsed = parse::parse(
+        PathBuf::from(name),
+        Arc::from(text),
+        Some(include_base.to_path_buf()),
+    );
+    finish(parsed)
+}
+
+/// Every problem of a file (and its includes): the one 4.10 would report first (if it rejects
+/// the file), then the rest in the order found. Unreadable file: one fatal diagnostic.
+pub fn check_file(path: &Path) -> Vec<Diagnostic> {
+    match read(path) {
+        Ok(data) => check(parse::parse(path.to_path_buf(), data, None)),
+        Err(e) => vec![Diagnostic {
+            file: path.to_path_buf(),
+            line: 0,
+            message: e.to_string(),
+            severity: Severity::Fatal,
+        }],
+    }
+}
+
+/// [`check_file`] for text, as [`load_str`] takes it.
+pub fn check_str(text: &str, name: &str, include_base: &Path) -> Vec<Diagnostic> {
+    check(parse::parse(
+        PathBuf::from(name),
+        Arc::from(text.as_bytes()),
+        Some(include_base.to_path_buf()),
+    ))
+}
+
+fn read(path: &Path) -> Result<Arc<[u8]>, Error> {
+    std::fs::read(path)
+        .map(Arc::from)
+        .map_err(|e| Error::ConfigIo {
+            path: path.to_path_buf(),
+            reason: format!(
+                "can't load file '{}': {}",
+                path.display(),
+                crate::error::strerror(e.raw_os_error().unwrap_or(0))
+            ),
+        })
+}
+
+fn diagnostic(parsed: &parse::Parsed, p: &parse::Problem) -> Diagnostic {
+    Diagnostic {
+        file: parsed.files[p.file as usize].clone(),
+        line: p.line,
+        message: p.message.clone(),
+        severity: p.severity,
+    }
+}
+
+fn finish(parsed: parse::Parsed) -> Result<Config, Error> {
+    if let Some(i) = parsed.primary {
+        let d = diagnostic(&parsed, &parsed.problems[i]);
+        return Err(Error::Config {
+            at: d.at(),
+            message: d.message,
+        });
+    }
+    let mut diagnostics: Vec<Diagnostic> = parsed
+        .problems
+        .iter()
+        .map(|p| diagnostic(&parsed, p))
+        .collect();
+    let setup = resolve::setup(&parsed, &mut diagnostics);
+    let conns = resolve::conns(&parsed, &mut diagnostics);
+    Ok(Config {
+        setup,
+        conns,
+        diagnostics,
+    })
+}
+
+fn check(parsed: parse::Parsed) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    if let Some(i) = parsed.primary {
+        out.push(diagnostic(&parsed, &parsed.problems[i]));
+    }
+    out.extend(
+        parsed
+            .problems
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != parsed.primary)
+            .map(|(_, p)| diagnostic(&parsed, p)),
+    );
+    resolve::setup(&parsed, &mut out);
+    resolve::conns(&parsed, &mut out);
+    out
+}

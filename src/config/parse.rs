@@ -1,0 +1,399 @@
+//! The grammar (4.10's parser.y) over the scanner's tokens, with its actions: sections, typed
+//! entries, includes. Errors are found at the same token as 4.10's LALR parser finds them, and
+//! after one the parse restarts at the next token as 4.10's error loop does (4.10 keeps
+//! running the grammar's actions then, so a bad enum value further down still ends the run).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::convert;
+use super::keywords::{kv, Ends, KwDef, Type};
+use super::lex::{cstr_prefix, Kind, Lexer, Tok};
+use super::{Severity, Value};
+
+/// One `keyword=value` as parsed.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub def: &'static KwDef,
+    pub ends: Ends,
+    pub raw: String,
+    pub value: Value,
+    pub file: u32,
+    pub line: u32,
+}
+
+#[derive(Debug)]
+pub(crate) struct Section {
+    pub name: String,
+    pub file: u32,
+    pub line: u32,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Problem {
+    pub file: u32,
+    pub line: u32,
+    pub message: String,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    pub files: Vec<PathBuf>,
+    pub setup: Vec<Entry>,
+    pub setup_at: Option<(u32, u32)>,
+    pub sections: Vec<Section>,
+    /// In the order found.
+    pub problems: Vec<Problem>,
+    /// The problem 4.10 reports when it rejects the file, if it does.
+    pub primary: Option<usize>,
+}
+
+#[derive(Clone, Copy)]
+enum Target {
+    None,
+    Setup,
+    Section(usize),
+}
+
+struct Parser {
+    lx: Lexer,
+    la: Option<Tok>,
+    out: Parsed,
+    target: Target,
+    first_syntax: Option<usize>,
+    first_enum: Option<usize>,
+    /// A statement or header parsed since the last syntax error (to drop cascades).
+    progress: bool,
+}
+
+/// Parses text (the main file's contents) and its includes.
+pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Parsed {
+    let mut p = Parser {
+        lx: Lexer::new(name, data, base),
+        la: None,
+        out: Parsed::default(),
+        target: Target::None,
+        first_syntax: None,
+        first_enum: None,
+        progress: true,
+    };
+    loop {
+        match p.config_file() {
+            Ok(()) => break,
+            Err(t) => p.syntax_error(t),
+        }
+        p.target = Target::None;
+    }
+    p.finish()
+}
+
+impl Parser {
+    fn peek(&mut self) -> Tok {
+        if self.la.is_none() {
+            self.la = Some(self.lx.next());
+            for n in std::mem::take(&mut self.lx.notes) {
+                self.problem(n.file, n.line, n.message, Severity::Warning);
+            }
+        }
+        self.la.expect("lookahead")
+    }
+
+    fn next(&mut self) -> Tok {
+        let t = self.peek();
+        self.la = None;
+        t
+    }
+
+    fn expect(&mut self, want: Kind) -> Result<Tok, Tok> {
+        let t = self.next();
+        if t.kind == want {
+            Ok(t)
+        } else {
+            Err(t)
+        }
+    }
+
+    fn text(&self, t: &Tok) -> String {
+        String::from_utf8_lossy(cstr_prefix(self.lx.text(t))).into_owned()
+    }
+
+    fn problem(&mut self, file: u32, line: u32, message: String, severity: Severity) -> usize {
+        self.out.problems.push(Problem {
+            file,
+            line,
+            message,
+            severity,
+        });
+        self.out.problems.len() - 1
+    }
+
+    fn syntax_error(&mut self, t: Tok) {
+        if self.first_syntax.is_none() || self.progress {
+            // 4.10 prints the token's text in brackets (a newline for a line end).
+            let yytext = String::from_utf8_lossy(cstr_prefix(self.lx.text(&t))).into_owned();
+            let i = self.problem(
+                t.file,
+                t.line,
+                format!("syntax error [{yytext}]"),
+                Severity::Fatal,
+            );
+            self.first_syntax.get_or_insert(i);
+        }
+        self.progress = false;
+    }
+
+    fn blanklines(&mut self) {
+        while self.peek().kind == Kind::Eol {
+            self.next();
+        }
+    }
+
+    /// One run of 4.10's yyparse: `blanklines versionstmt sections`, up to the end of input.
+    fn config_file(&mut self) -> Result<(), Tok> {
+        self.blanklines();
+        if self.peek().kind == Kind::Version {
+            self.next();
+            let v = self.next();
+            if !matches!(v.kind, Kind::Str | Kind::Int(_) | Kind::IntOverflow) {
+                return Err(v);
+            }
+            self.expect(Kind::Eol)?;
+            self.blanklines();
+        }
+        loop {
+            let t = self.next();
+            match t.kind {
+                Kind::Eof => return Ok(()),
+                Kind::Config => {
+                    self.expect(Kind::Setup)?;
+                    self.expect(Kind::Eol)?;
+                    self.out.setup_at.get_or_insert((t.file, t.line));
+                    self.target = Target::Setup;
+                    self.progress = true;
+                    self.kw_sections()?;
+                }
+                Kind::Conn => {
+                    let name = self.expect(Kind::Str)?;
+                    self.expect(Kind::Eol)?;
+                    let name = self.text(&name);
+                    self.out.sections.push(Section {
+                        name,
+                        file: t.file,
+                        line: t.line,
+                        entries: Vec::new(),
+                    });
+                    self.target = Target::Section(self.out.sections.len() - 1);
+                    self.progress = true;
+                    self.kw_sections()?;
+                }
+                Kind::Include => {
+                    let f = self.expect(Kind::Str)?;
+                    self.expect(Kind::Eol)?;
+                    self.progress = true;
+                    let name = self.lx.text(&f).to_vec();
+                    self.lx.include(&name);
+                }
+                _ => return Err(t),
+            }
+            self.blanklines();
+        }
+    }
+
+    fn kw_sections(&mut self) -> Result<(), Tok> {
+        while self.peek().kind == Kind::FirstSpaces {
+            self.next();
+            let t = self.next();
+            match t.kind {
+                Kind::Eol => {}
+                Kind::Comment => {
+                    self.expect(Kind::Equal)?;
+                    self.expect(Kind::Str)?;
+                    self.expect(Kind::Eol)?;
+                }
+                Kind::Key(def, ends) => {
+                    self.expect(Kind::Equal)?;
+                    if self.statement(def, ends, t)? {
+                        self.expect(Kind::Eol)?;
+                    }
+                    self.progress = true;
+                }
+                _ => return Err(t),
+            }
+        }
+        Ok(())
+    }
+
+    /// The value of `keyword=` and its action. Ok(false) when the value was empty (the line
+    /// end is already consumed).
+    fn statement(&mut self, def: &'static KwDef, ends: Ends, key: Tok) -> Result<bool, Tok> {
+        let v = self.next();
+        let kind = match v.kind {
+            Kind::IntOverflow => {
+                let digits = self.text(&v);
+                self.problem(
+                    v.file,
+                    v.line,
+                    format!("unsigned-long overflow: {digits}"),
+                    Severity::Warning,
+                );
+                Kind::Int(0)
+            }
+            k => k,
+        };
+        let ok = match def.ty {
+            Type::Bool | Type::InvertBool => matches!(kind, Kind::Bool(_)),
+            Type::Percent => kind == Kind::Str,
+            Type::Time | Type::Binary | Type::Byte => matches!(kind, Kind::Str | Kind::Int(_)),
+            _ => matches!(kind, Kind::Str | Kind::Int(_) | Kind::Eol),
+        };
+        if !ok {
+            return Err(v);
+        }
+        if kind == Kind::Eol {
+            return Ok(false); // `keyword=` with nothing: 4.10 ignores it
+        }
+        let raw_bytes = cstr_prefix(self.lx.text(&v));
+        let raw = String::from_utf8_lossy(raw_bytes).into_owned();
+        if raw.len() != raw_bytes.len() || raw.as_bytes() != raw_bytes {
+            self.problem(
+                v.file,
+                v.line,
+                format!("value of {} is not valid UTF-8", def.name),
+                Severity::Warning,
+            );
+        }
+        let value = match self.value(def, kind, &raw, &v) {
+            Some(value) => value,
+            None => return Ok(true),
+        };
+        let entry = Entry {
+            def,
+            ends,
+            raw,
+            value,
+            file: key.file,
+            line: key.line,
+        };
+        match self.target {
+            Target::Setup => self.out.setup.push(entry),
+            Target::Section(i) => self.out.sections[i].entries.push(entry),
+            Target::None => {}
+        }
+        Ok(true)
+    }
+
+    /// parser.y's actions: the typed value, or None when 4.10 drops the setting.
+    fn value(&mut self, def: &'static KwDef, kind: Kind, raw: &str, v: &Tok) -> Option<Value> {
+        let warn = |p: &mut Parser, m: String| {
+            p.problem(v.file, v.line, m, Severity::Warning);
+        };
+        let n = match kind {
+            Kind::Int(n) => Some(n),
+            _ => None,
+        };
+        let value = match def.ty {
+            Type::Bool | Type::InvertBool => match kind {
+                Kind::Bool(b) => Value::Bool(b),
+                _ => return None,
+            },
+            Type::Time => {
+                let ms = def.is(kv::MILLISECONDS);
+                match n {
+                    Some(n) => Value::Millis(convert::time_int_ms(n, ms)),
+                    None => match convert::time_ms(raw, ms) {
+                        Ok(x) => Value::Millis(x),
+                        Err(e) => {
+                            warn(self, e);
+                            return None;
+                        }
+                    },
+                }
+            }
+            Type::Percent => match convert::percent(raw, def.name) {
+                Ok(x) => Value::Percent(x),
+                Err(e) => {
+                    warn(self, e);
+                    return None;
+                }
+            },
+            Type::Binary | Type::Byte => match n {
+                Some(n) => Value::Count(n),
+                None => match convert::binary(raw, def.ty == Type::Byte) {
+                    Ok(x) => Value::Count(x),
+                    Err(e) => {
+                        warn(self, e);
+                        return None;
+                    }
+                },
+            },
+            Type::Obsolete | Type::ObsoleteQuiet => Value::Obsolete,
+            Type::Comment => return None,
+            Type::Enum
+            | Type::List
+            | Type::Lset
+            | Type::LooseEnum
+            | Type::Pubkey
+            | Type::Number
+                if n.is_some() =>
+            {
+                Value::Number(n.unwrap_or(0))
+            }
+            Type::Enum | Type::List => match convert::enum_list(def, raw, def.ty == Type::List) {
+                Ok(x) => Value::Enum(x),
+                Err(e) => {
+                    self.enum_error(v, e);
+                    return None;
+                }
+            },
+            Type::Lset => match convert::lset(def, raw) {
+                Ok(x) => Value::Lset(x),
+                Err(e) => {
+                    self.enum_error(v, e);
+                    return None;
+                }
+            },
+            Type::LooseEnum | Type::Pubkey => Value::Loose(convert::loose(def, raw)),
+            Type::Number => {
+                warn(self, "valid keyword, but value is not a number".into());
+                Value::Number(0)
+            }
+            _ if n.is_some() => Value::MissingText,
+            _ => Value::Text,
+        };
+        Some(value)
+    }
+
+    /// An invalid enum value: 4.10 prints it and exits at once (status 1), even while it is
+    /// recovering from an earlier syntax error.
+    fn enum_error(&mut self, v: &Tok, message: String) {
+        let i = self.problem(v.file, v.line, message, Severity::Fatal);
+        self.first_enum.get_or_insert(i);
+        self.progress = true;
+    }
+
+    fn finish(mut self) -> Parsed {
+        // 4.10 checks config setup's keywords after a successful parse.
+        let mut first_setup = None;
+        let bad: Vec<(u32, u32, &str)> = self
+            .out
+            .setup
+            .iter()
+            .filter(|e| !e.def.is(kv::CONFIG))
+            .map(|e| (e.file, e.line, e.def.name))
+            .collect();
+        for (file, line, name) in bad {
+            let i = self.problem(
+                file,
+                line,
+                format!("unexpected keyword '{name}' in section 'config setup'"),
+                Severity::Fatal,
+            );
+            first_setup.get_or_insert(i);
+        }
+        self.out.primary = self.first_enum.or(self.first_syntax).or(first_setup);
+        self.out.files = std::mem::take(&mut self.lx.files);
+        self.out
+    }
+}

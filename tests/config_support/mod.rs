@@ -1,0 +1,170 @@
+//! Shared by the config tests: Debian's `ipsec addconn --checkconfig` as the oracle, and the
+//! corpus location.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ipsecauto::config::{self, Severity};
+
+/// What a tool said about a config file: accepted, or rejected at (file, line) with a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub accepted: bool,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// Runs Debian's libreswan 4.10 `ipsec addconn --checkconfig --config PATH`.
+pub fn addconn(path: &Path) -> Verdict {
+    let out = Command::new("ipsec")
+        .args(["addconn", "--checkconfig", "--config"])
+        .arg(path)
+        .output()
+        .expect("run ipsec addconn (Debian's libreswan 4.10 must be installed)");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.success() {
+        return Verdict {
+            accepted: true,
+            file: None,
+            line: None,
+            message: stderr,
+        };
+    }
+    // "cannot load config 'P': FILE:LINE: MESSAGE" or "ERROR: FILE: LINE: MESSAGE".
+    let mut v = Verdict {
+        accepted: false,
+        file: None,
+        line: None,
+        message: stderr.clone(),
+    };
+    let first = stderr
+        .lines()
+        .find(|l| l.starts_with("cannot load config") || l.starts_with("ERROR: "));
+    if let Some(l) = first {
+        if let Some(rest) = l.strip_prefix("ERROR: ") {
+            let mut it = rest.splitn(3, ": ");
+            if let (Some(f), Some(n), Some(m)) = (it.next(), it.next(), it.next()) {
+                v.file = Some(f.to_string());
+                v.line = n.parse().ok();
+                v.message = m.to_string();
+            }
+        } else if let Some(i) = l.find("': ") {
+            let rest = &l[i + 3..];
+            // FILE:LINE: MESSAGE (FILE may contain ':' only in odd names; take the last match).
+            let parts: Vec<&str> = rest.splitn(3, ':').collect();
+            match (
+                parts.first(),
+                parts.get(1).and_then(|n| n.parse::<u32>().ok()),
+                parts.get(2),
+            ) {
+                (Some(f), Some(n), Some(m)) => {
+                    v.file = Some(f.to_string());
+                    v.line = Some(n);
+                    v.message = m.trim_start().to_string();
+                }
+                _ => v.message = rest.to_string(),
+            }
+        }
+    }
+    v
+}
+
+/// Our check pass, as a verdict.
+pub fn ours(path: &Path) -> Verdict {
+    let diags = config::check_file(path);
+    match diags.first() {
+        Some(d) if d.severity == Severity::Fatal => Verdict {
+            accepted: false,
+            file: if d.line > 0 {
+                Some(d.file.display().to_string())
+            } else {
+                None
+            },
+            line: if d.line > 0 { Some(d.line) } else { None },
+            message: d.message.clone(),
+        },
+        _ => Verdict {
+            accepted: true,
+            file: None,
+            line: None,
+            message: String::new(),
+        },
+    }
+}
+
+/// Whether two verdicts agree: both accept, or both reject at the same place.
+pub fn agree(reference: &Verdict, ours: &Verdict) -> bool {
+    match (reference.accepted, ours.accepted) {
+        (true, true) => true,
+        (false, false) => {
+            let first = |m: &str| m.trim().lines().next().unwrap_or("").trim_end().to_string();
+            first(&reference.message) == first(&ours.message)
+                && (reference.line.is_none()
+                    || (reference.line == ours.line && reference.file == ours.file))
+        }
+        _ => false,
+    }
+}
+
+/// The libreswan 4.10 corpus: $IPSECAUTO_CORPUS, or `shared/conformance/libreswan-4.10` next to
+/// the repository (or one of its parents). Panics when absent: the test must not pass without it.
+pub fn corpus() -> PathBuf {
+    if let Ok(p) = std::env::var("IPSECAUTO_CORPUS") {
+        let p = PathBuf::from(p);
+        assert!(
+            p.join("testing").is_dir(),
+            "IPSECAUTO_CORPUS={} has no testing/",
+            p.display()
+        );
+        return p;
+    }
+    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    loop {
+        let c = dir.join("../shared/conformance/libreswan-4.10");
+        if c.join("testing").is_dir() {
+            return c.canonicalize().unwrap_or(c);
+        }
+        if !dir.pop() {
+            panic!("corpus not found: set IPSECAUTO_CORPUS or provide ../shared/conformance/libreswan-4.10");
+        }
+    }
+}
+
+/// A fresh scratch directory under the system temp dir.
+pub fn scratch(tag: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let d = std::env::temp_dir().join(format!("ipsecauto-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs `f` over `items` on a few threads, keeping the order of results.
+pub fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= items.len() {
+                    break;
+                }
+                let r = f(&items[i]);
+                *results[i].lock().unwrap() = Some(r);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| m.into_inner().unwrap().unwrap())
+        .collect()
+}
