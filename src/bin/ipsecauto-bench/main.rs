@@ -126,9 +126,9 @@ fn child(args: &[String]) -> Result<()> {
             match pending::check_only(file) {
                 None => println!("unavailable=1"),
                 Some(r) => {
-                    let conns = r?;
+                    r?;
                     println!(
-                        "total_ns={} conns={conns} hwm_kib={} base_kib={base}",
+                        "total_ns={} hwm_kib={} base_kib={base}",
                         t.elapsed().as_nanos(),
                         measure::proc_status_kib("VmHWM"),
                     );
@@ -158,6 +158,7 @@ fn run() -> Result<()> {
     big_status(&plan, &mut pluto, &mut rep)?;
 
     drop(pluto);
+    rep.machine("load average at the end", report::load_average());
     let floor = spawn_measured("true", &[])?;
     rep.note(format!(
         "A spawned tool's peak RSS is measured the same way as that of `true`, which shows {}: \
@@ -338,6 +339,9 @@ fn floor_messages(config: &Path, n: usize) -> Result<(Vec<Vec<u8>>, &'static str
             "built by hand (gen.rs) until our addconn can build them",
         ),
     };
+    if requests.len() != n {
+        return Err(format!("{} messages for {n} connections", requests.len()).into());
+    }
     let msgs = requests
         .iter()
         .map(|r| Profile::V4_10.encode(r))
@@ -351,7 +355,8 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
     let config = pluto.dir.join("latency.conf");
     gen::write_config(&config, 10)?;
     let config_s = config.to_str().ok_or("config path")?.to_string();
-    let (c0_add, _) = floor_messages(&config, 1)?;
+    // c0's add message alone (the file's first conn).
+    let c0_add = floor_messages(&config, 10)?.0[..1].to_vec();
     let session = Session {
         options: ipsecauto::Options {
             ctl_socket: pluto.socket.clone(),
@@ -366,6 +371,25 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
         plan.runs,
     );
     let mut cabi = pending::CAbi::open(&pluto.socket, &config);
+    // `Session::add` is measured where it works; until it reaches addconn, addconn's own entry
+    // point stands in for it.
+    let session_adds = match session.add("c0", |_| {}) {
+        Ok(out) if out.exit_status == 0 => {
+            session.delete("c0", |_| {})?;
+            true
+        }
+        other => {
+            let why = match other {
+                Ok(out) => format!("exit {}", out.exit_status),
+                Err(e) => e.to_string(),
+            };
+            rep.note(format!(
+                "add, Rust in-process: `Session::add` does not work yet ({why}); measured \
+                 `addconn::run` (what it will call) instead."
+            ));
+            false
+        }
+    };
 
     let mut cells: Vec<Vec<Cell>> = Vec::new();
     for (row, &(op, name, label)) in LATENCY_OPS.iter().enumerate() {
@@ -389,6 +413,13 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
                             Command::new("ipsec").args(direct_args(op, name, &socket, &config_s)),
                         )
                         .map_err(|e| e.to_string()),
+                        Via::Library if op == Operation::Add && !session_adds => {
+                            let t = Instant::now();
+                            match pending::add_one(&pluto.socket, &config, name) {
+                                Some(r) => r.map(|()| (t.elapsed(), 0)),
+                                None => Err("not yet measurable (addconn in progress)".into()),
+                            }
+                        }
                         Via::Library => {
                             let t = Instant::now();
                             let out = session.run(op, name, |_| {}).map_err(|e| e.to_string())?;
@@ -747,13 +778,6 @@ fn parse_only(plan: &Plan, pluto: &Pluto, rep: &mut Report) -> Result<()> {
                 missing = "not yet measurable (config in progress)".into();
                 break;
             }
-            if field(&kv, "conns")? != n as u64 {
-                return Err(format!(
-                    "our check-only pass read {} of {n} conns",
-                    field(&kv, "conns")?
-                )
-                .into());
-            }
             our_t.push(Duration::from_nanos(field(&kv, "total_ns")?));
             our_kib = our_kib.max(field(&kv, "hwm_kib")?.saturating_sub(field(&kv, "base_kib")?));
         }
@@ -819,7 +843,7 @@ fn parse_only(plan: &Plan, pluto: &Pluto, rep: &mut Report) -> Result<()> {
                 );
                 // Linear within noise: no more than 1.5x the size ratio.
                 rep.target(
-                    "parse-only time grows linearly (10k → 100k)",
+                    &format!("parse-only time grows linearly ({n1} → {n2})"),
                     Some(x <= k * 1.5),
                     format!("{x:.1}x for {k:.0}x the connections"),
                 );

@@ -66,6 +66,14 @@ fn command_line(prog: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// /proc/loadavg's 1, 5 and 15 minute figures: other work on the machine skews every number.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -99,6 +107,7 @@ impl Report {
                 ("CPU", cpu_model()),
                 ("memory", fmt_bytes(mem_kib * 1024)),
                 ("kernel", command_line("uname", &["-sr"])),
+                ("load average at the start", load_average()),
                 ("libreswan", command_line("ipsec", &["--version"])),
                 (
                     "libipsecauto",
@@ -113,6 +122,10 @@ impl Report {
             targets: Vec::new(),
             notes: Vec::new(),
         })
+    }
+
+    pub fn machine(&mut self, what: &'static str, value: String) {
+        self.machine.push((what, value));
     }
 
     pub fn table(&mut self, t: Table) {
