@@ -562,7 +562,7 @@ pub static KEYWORDS: &[KwDef] = &[
     row("ike-socket-errqueue", C, T::Bool, S(SetupKw::IkeErrqueue)),
     cond(
         row("nflog-all", C, T::Number, S(SetupKw::NflogAll)),
-        "HAVE_IPTABLES||HAVE_NFTABLES",
+        "defined(HAVE_IPTABLES) || defined(HAVE_NFTABLES)",
         true,
     ),
     cond(

@@ -370,6 +370,12 @@ fn finish(parsed: parse::Parsed) -> Result<Config, Error> {
         .collect();
     let setup = resolve::setup(&parsed, &mut diagnostics);
     let conns = resolve::conns(&parsed, &mut diagnostics);
+    if let Some(d) = diagnostics.iter().find(|d| d.severity == Severity::Fatal) {
+        return Err(Error::Config {
+            at: d.at(),
+            message: d.message.clone(),
+        });
+    }
     Ok(Config {
         setup,
         conns,
@@ -392,5 +398,12 @@ fn check(parsed: parse::Parsed) -> Vec<Diagnostic> {
     );
     resolve::setup(&parsed, &mut out);
     resolve::conns(&parsed, &mut out);
+    // What 4.10 reports first goes first: the parser's verdict, else the first fatal one.
+    if parsed.primary.is_none() {
+        if let Some(i) = out.iter().position(|d| d.severity == Severity::Fatal) {
+            let d = out.remove(i);
+            out.insert(0, d);
+        }
+    }
     out
 }

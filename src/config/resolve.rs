@@ -246,6 +246,16 @@ impl<'a> Ctx<'a> {
                         return true;
                     }
                 }
+                if def.ty == Type::Pubkey && e.raw.is_empty() {
+                    // "" is in 4.10's pubkey list as "literal key follows" with no key: its
+                    // addconn then fails an assertion and aborts on the whole file.
+                    let m = format!(
+                        "empty {leftright}{}= value (4.10's addconn aborts on it)",
+                        def.name
+                    );
+                    out.push(self.diag(e.file, e.line, m, Severity::Fatal));
+                    return true;
+                }
                 let s = w.touch(i);
                 s.entry = Some(e);
                 s.state = assigned;
