@@ -10,9 +10,9 @@
 
 mod gen;
 mod measure;
-mod pending;
 mod pluto;
 mod report;
+mod surfaces;
 
 use std::collections::HashSet;
 use std::io::{self, Read, Write};
@@ -123,7 +123,7 @@ fn child(args: &[String]) -> Result<()> {
         Some("check") => {
             let file = Path::new(args.get(1).ok_or("check needs a file")?);
             let t = Instant::now();
-            match pending::check_only(file) {
+            match surfaces::check_only(file) {
                 None => println!("unavailable=1"),
                 Some(r) => {
                     r?;
@@ -332,7 +332,7 @@ fn raw_stream(socket: &Path, msg: &[u8]) -> io::Result<(Duration, Duration, u64)
 /// Encodes the add messages for a generated configuration once, from our addconn when it can
 /// build them, else from the hand-built requests.
 fn floor_messages(config: &Path, n: usize) -> Result<(Vec<Vec<u8>>, &'static str)> {
-    let (requests, source) = match pending::addconn_requests(config) {
+    let (requests, source) = match surfaces::addconn_requests(config) {
         Some(r) => (r?, "built by our addconn"),
         None => (
             (0..n).map(gen::floor_request).collect(),
@@ -364,13 +364,13 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
             ..ipsecauto::Options::default()
         },
     };
-    let python = pending::python(
+    let python = surfaces::python(
         &pluto.socket,
         &config,
         &LATENCY_OPS.map(|(op, name, _)| (op, name)),
         plan.runs,
     );
-    let mut cabi = pending::CAbi::open(&pluto.socket, &config);
+    let mut cabi = surfaces::CAbi::open(&pluto.socket, &config);
     // `Session::add` is measured where it works; until it reaches addconn, addconn's own entry
     // point stands in for it.
     let session_adds = match session.add("c0", |_| {}) {
@@ -415,7 +415,7 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
                         .map_err(|e| e.to_string()),
                         Via::Library if op == Operation::Add && !session_adds => {
                             let t = Instant::now();
-                            match pending::add_one(&pluto.socket, &config, name) {
+                            match surfaces::add_one(&pluto.socket, &config, name) {
                                 Some(r) => r.map(|()| (t.elapsed(), 0)),
                                 None => Err("not yet measurable (addconn in progress)".into()),
                             }
@@ -450,9 +450,15 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
                         Cell::Missing("not yet measurable (Python bindings in progress)".into())
                     }
                     Some(Err(e)) => Cell::Missing(format!("failed: {e}")),
-                    Some(Ok(v)) => Cell::Measured {
-                        s: summarize(v[i].0.iter().map(|&ns| Duration::from_nanos(ns)).collect()),
-                        exit: Some(v[i].1),
+                    Some(Ok(v)) => match &v[i] {
+                        Ok((times, exit)) if !times.is_empty() => Cell::Measured {
+                            s: summarize(
+                                times.iter().map(|&ns| Duration::from_nanos(ns)).collect(),
+                            ),
+                            exit: Some(*exit),
+                        },
+                        Ok(_) => Cell::Missing("no runs".into()),
+                        Err(e) => Cell::Missing(format!("failed: {e}")),
                     },
                 };
                 row_cells.push(cell(row));
@@ -562,9 +568,14 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
             Cell::Missing(_) => None,
         };
         let mut r = vec![label.to_string()];
-        for c in row {
+        for (col, c) in row.iter().enumerate() {
             r.push(match c {
                 Cell::Measured { s, .. } => format!("{} / {}", fmt_dur(s.median), fmt_dur(s.p99)),
+                // Long reasons (with paths) would swamp the table.
+                Cell::Missing(why) if why.len() > 60 => {
+                    rep.note(format!("{label}, {}: {why}", report::COLUMN_NAMES[col]));
+                    "not measurable (see notes)".into()
+                }
                 Cell::Missing(why) => why.clone(),
             });
         }
@@ -665,7 +676,7 @@ fn bulk(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
 
             pluto.restart()?;
             let t0 = Instant::now();
-            match pending::whole_file_add(&pluto.socket, &config) {
+            match surfaces::whole_file_add(&pluto.socket, &config) {
                 None => {
                     ours_missing = Some("not yet measurable (config/addconn in progress)".into())
                 }
