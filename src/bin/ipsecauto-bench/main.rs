@@ -136,6 +136,11 @@ fn child(args: &[String]) -> Result<()> {
             }
         }
         Some("spawn") => measure::child_spawn(&args[1..])?,
+        // For profiling by hand (scripts/bench-profile.sh): the benchmark's own workload.
+        Some("gen") => {
+            let n = args.get(1).ok_or("gen needs a count")?.parse()?;
+            gen::write_config(Path::new(args.get(2).ok_or("gen needs a file")?), n)?;
+        }
         other => return Err(format!("unknown child mode {other:?}").into()),
     }
     Ok(())
