@@ -396,6 +396,57 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
         }
     };
 
+    // Times one operation through one column; the exit status is -1 where there is none.
+    let mut one =
+        |via: Via, op: Operation, name: &str| -> std::result::Result<(Duration, i32), String> {
+            match via {
+                Via::Auto => {
+                    spawn_timed(Command::new("ipsec").args(auto_args(op, name, &socket, &config_s)))
+                        .map_err(|e| e.to_string())
+                }
+                Via::Direct => spawn_timed(
+                    Command::new("ipsec").args(direct_args(op, name, &socket, &config_s)),
+                )
+                .map_err(|e| e.to_string()),
+                Via::Library if op == Operation::Add && !session_adds => {
+                    let t = Instant::now();
+                    match surfaces::add_one(&pluto.socket, &config, name) {
+                        Some(r) => r.map(|()| (t.elapsed(), 0)),
+                        None => Err("not yet measurable (addconn in progress)".into()),
+                    }
+                }
+                Via::Library => {
+                    let t = Instant::now();
+                    let out = session.run(op, name, |_| {}).map_err(|e| e.to_string())?;
+                    Ok((t.elapsed(), out.exit_status))
+                }
+                Via::CAbi => match &mut cabi {
+                    Some(Ok(c)) => {
+                        let t = Instant::now();
+                        let code = c.run(op, name)?;
+                        Ok((t.elapsed(), code))
+                    }
+                    Some(Err(e)) => Err(e.clone()),
+                    None => Err("not yet measurable (C ABI in progress)".into()),
+                },
+                // Timed inside its own process, above.
+                Via::Python => Err(String::new()),
+                Via::Floor => {
+                    let m = floor_message(op, name, &socket, &c0_add[0])?;
+                    let t = Instant::now();
+                    send_all(&pluto.socket, std::slice::from_ref(&m)).map_err(|e| e.to_string())?;
+                    Ok((t.elapsed(), -1))
+                }
+            }
+        };
+
+    /// One column's runs of one row (and, for add, of the delete row).
+    #[derive(Default)]
+    struct Runs {
+        times: Vec<Duration>,
+        exit: i32,
+        failed: Option<String>,
+    }
     let mut cells: Vec<Vec<Cell>> = Vec::new();
     for (row, &(op, name, label)) in LATENCY_OPS.iter().enumerate() {
         // The add row also measures the delete row: each run adds c0, then deletes it.
@@ -403,152 +454,76 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
             continue;
         }
         let pair = op == Operation::Add;
-        let mut row_cells = Vec::new();
-        let mut del_cells = Vec::new();
         eprintln!("  {label}");
-        for via in COLUMNS {
-            let mut one =
-                |op: Operation, name: &str| -> std::result::Result<(Duration, i32), String> {
-                    match via {
-                        Via::Auto => spawn_timed(
-                            Command::new("ipsec").args(auto_args(op, name, &socket, &config_s)),
-                        )
-                        .map_err(|e| e.to_string()),
-                        Via::Direct => spawn_timed(
-                            Command::new("ipsec").args(direct_args(op, name, &socket, &config_s)),
-                        )
-                        .map_err(|e| e.to_string()),
-                        Via::Library if op == Operation::Add && !session_adds => {
-                            let t = Instant::now();
-                            match surfaces::add_one(&pluto.socket, &config, name) {
-                                Some(r) => r.map(|()| (t.elapsed(), 0)),
-                                None => Err("not yet measurable (addconn in progress)".into()),
-                            }
-                        }
-                        Via::Library => {
-                            let t = Instant::now();
-                            let out = session.run(op, name, |_| {}).map_err(|e| e.to_string())?;
-                            Ok((t.elapsed(), out.exit_status))
-                        }
-                        Via::CAbi => match &mut cabi {
-                            Some(Ok(c)) => {
-                                let t = Instant::now();
-                                let code = c.run(op, name)?;
-                                Ok((t.elapsed(), code))
-                            }
-                            Some(Err(e)) => Err(e.clone()),
-                            None => Err("not yet measurable (C ABI in progress)".into()),
-                        },
-                        Via::Python => Err(String::new()),
-                        Via::Floor => {
-                            let m = floor_message(op, name, &socket, &c0_add[0])?;
-                            let t = Instant::now();
-                            send_all(&pluto.socket, std::slice::from_ref(&m))
-                                .map_err(|e| e.to_string())?;
-                            Ok((t.elapsed(), -1))
-                        }
-                    }
-                };
-            if via == Via::Python {
-                let cell = |i: usize| match &python {
-                    None => {
-                        Cell::Missing("not yet measurable (Python bindings in progress)".into())
-                    }
-                    Some(Err(e)) => Cell::Missing(format!("failed: {e}")),
-                    Some(Ok(v)) => match &v[i] {
-                        Ok((times, exit)) if !times.is_empty() => Cell::Measured {
-                            s: summarize(
-                                times.iter().map(|&ns| Duration::from_nanos(ns)).collect(),
-                            ),
-                            exit: Some(*exit),
-                        },
-                        Ok(_) => Cell::Missing("no runs".into()),
-                        Err(e) => Cell::Missing(format!("failed: {e}")),
-                    },
-                };
-                row_cells.push(cell(row));
-                if pair {
-                    del_cells.push(cell(6));
+        let mut runs: Vec<Runs> = COLUMNS.iter().map(|_| Runs::default()).collect();
+        let mut del_runs: Vec<Runs> = COLUMNS.iter().map(|_| Runs::default()).collect();
+        // Round robin over the columns, so that load from elsewhere on the machine falls on
+        // every column alike.
+        for _ in 0..plan.runs {
+            for (i, &via) in COLUMNS.iter().enumerate() {
+                if via == Via::Python {
+                    continue;
                 }
-                continue;
-            }
-            let mut times = Vec::with_capacity(plan.runs);
-            let mut del_times = Vec::with_capacity(plan.runs);
-            let (mut exit, mut del_exit) = (0, 0);
-            let mut failure = None;
-            for _ in 0..plan.runs {
-                match one(op, name) {
-                    Ok((d, code)) => {
-                        times.push(d);
-                        exit = code;
-                    }
-                    Err(e) => {
-                        failure = Some(e);
-                        break;
+                let r = &mut runs[i];
+                if r.failed.is_none() {
+                    match one(via, op, name) {
+                        Ok((d, code)) => {
+                            r.times.push(d);
+                            r.exit = code;
+                        }
+                        Err(e) => r.failed = Some(e),
                     }
                 }
-                if pair {
-                    let (d, code) = one(Operation::Delete, name)?;
-                    del_times.push(d);
-                    del_exit = code;
-                }
-            }
-            if let Some(e) = failure {
-                let e = if e.starts_with("not yet") {
-                    e
-                } else {
-                    rep.note(format!(
-                        "{label}, {}: not yet measurable: {e}",
-                        report::COLUMN_NAMES[via as usize]
-                    ));
-                    "not yet measurable (see notes)".into()
-                };
-                row_cells.push(Cell::Missing(e));
-                if pair {
-                    // Our add cannot load c0 yet: load it with its pre-built message, time
-                    // only the delete.
-                    for _ in 0..plan.runs {
+                let d = &mut del_runs[i];
+                if pair && d.failed.is_none() {
+                    if r.failed.is_some() {
+                        // This column cannot add c0 (yet): load it with its pre-built message
+                        // and time only the delete.
                         if send_all(&pluto.socket, &c0_add)? != 1 {
                             return Err("pluto did not add c0 from the pre-built message".into());
                         }
-                        match one(Operation::Delete, name) {
-                            Ok((d, code)) => {
-                                del_times.push(d);
-                                del_exit = code;
-                            }
-                            Err(e) => {
-                                del_times.clear();
-                                del_cells.push(Cell::Missing(e));
-                                break;
-                            }
-                        }
                     }
-                    if !del_times.is_empty() {
-                        del_cells.push(Cell::Measured {
-                            s: summarize(std::mem::take(&mut del_times)),
-                            exit: known(del_exit),
-                        });
+                    match one(via, Operation::Delete, name) {
+                        Ok((t, code)) => {
+                            d.times.push(t);
+                            d.exit = code;
+                        }
+                        Err(e) => d.failed = Some(e),
                     }
                 }
-                continue;
-            }
-            row_cells.push(Cell::Measured {
-                s: summarize(times),
-                exit: known(exit),
-            });
-            if pair {
-                del_cells.push(Cell::Measured {
-                    s: summarize(del_times),
-                    exit: known(del_exit),
-                });
             }
         }
-        cells.push(row_cells);
+        let python_cell = |i: usize| match &python {
+            None => Cell::Missing("not yet measurable (Python bindings in progress)".into()),
+            Some(Err(e)) => Cell::Missing(format!("failed: {e}")),
+            Some(Ok(v)) => match &v[i] {
+                Ok((times, exit)) if !times.is_empty() => Cell::Measured {
+                    s: summarize(times.iter().map(|&ns| Duration::from_nanos(ns)).collect()),
+                    exit: Some(*exit),
+                },
+                Ok(_) => Cell::Missing("no runs".into()),
+                Err(e) => Cell::Missing(e.clone()),
+            },
+        };
+        let to_cells = |runs: Vec<Runs>, row: usize| -> Vec<Cell> {
+            runs.into_iter()
+                .zip(COLUMNS)
+                .map(|(r, via)| match (via, r.failed) {
+                    (Via::Python, _) => python_cell(row),
+                    (_, Some(e)) if e.starts_with("not yet") => Cell::Missing(e),
+                    (_, Some(e)) => Cell::Missing(format!("not yet measurable: {e}")),
+                    (_, None) => Cell::Measured {
+                        s: summarize(r.times),
+                        exit: known(r.exit),
+                    },
+                })
+                .collect()
+        };
+        cells.push(to_cells(runs, row));
         if pair {
-            cells.push(del_cells);
+            cells.push(to_cells(del_runs, 6));
         }
     }
-
     let mut t = Table::new(
         "1. Per-operation latency (median / p99)",
         &[
@@ -774,6 +749,9 @@ fn parse_only(plan: &Plan, pluto: &Pluto, rep: &mut Report) -> Result<()> {
         let size = gen::write_config(&config, n)?;
         let path = config.to_str().ok_or("path")?;
         let (mut ref_t, mut ref_rss) = (Vec::new(), 0);
+        let mut missing = None;
+        let (mut our_t, mut our_kib) = (Vec::new(), 0u64);
+        // Alternately, so that load from elsewhere on the machine falls on both alike.
         for _ in 0..plan.parse_reps {
             let s = spawn_measured("ipsec", &["addconn", "--checkconfig", "--config", path])?;
             if s.code() != 0 {
@@ -783,20 +761,19 @@ fn parse_only(plan: &Plan, pluto: &Pluto, rep: &mut Report) -> Result<()> {
             }
             ref_t.push(s.elapsed);
             ref_rss = ref_rss.max(s.max_rss_kib);
-        }
-        let r = median(&ref_t);
-        let mut ours = None;
-        let mut missing = String::new();
-        let (mut our_t, mut our_kib) = (Vec::new(), 0u64);
-        for _ in 0..plan.parse_reps {
+            if missing.is_some() {
+                continue;
+            }
             let kv = run_child(&["check", path])?;
             if kv.iter().any(|(k, _)| k == "unavailable") {
-                missing = "not yet measurable (config in progress)".into();
-                break;
+                missing = Some("not yet measurable (addconn in progress)".to_string());
+                continue;
             }
             our_t.push(Duration::from_nanos(field(&kv, "total_ns")?));
             our_kib = our_kib.max(field(&kv, "hwm_kib")?.saturating_sub(field(&kv, "base_kib")?));
         }
+        let r = median(&ref_t);
+        let mut ours = None;
         if !our_t.is_empty() {
             ours = Some((median(&our_t), our_kib));
         }
@@ -807,7 +784,7 @@ fn parse_only(plan: &Plan, pluto: &Pluto, rep: &mut Report) -> Result<()> {
             fmt_dur(r),
             fmt_bytes(ref_rss * 1024),
             ours.map(|(d, _)| fmt_dur(d))
-                .unwrap_or_else(|| missing.clone()),
+                .unwrap_or_else(|| missing.clone().unwrap_or_default()),
             ours.map(|(_, k)| fmt_bytes(k * 1024))
                 .unwrap_or_else(|| "–".into()),
             per_conn
