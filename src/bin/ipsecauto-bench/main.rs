@@ -457,10 +457,19 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
         eprintln!("  {label}");
         let mut runs: Vec<Runs> = COLUMNS.iter().map(|_| Runs::default()).collect();
         let mut del_runs: Vec<Runs> = COLUMNS.iter().map(|_| Runs::default()).collect();
-        // Round robin over the columns, so that load from elsewhere on the machine falls on
-        // every column alike.
-        for _ in 0..plan.runs {
-            for (i, &via) in COLUMNS.iter().enumerate() {
+        // Round robin over the columns in blocks of runs, so that load from elsewhere on the
+        // machine falls on every column alike, while each column runs warm as a caller
+        // repeating an operation does (not straight after another column's process spawns).
+        const BLOCK: usize = 10;
+        let mut done = 0;
+        while done < plan.runs {
+            let block = BLOCK.min(plan.runs - done);
+            done += block;
+            for ((i, &via), _) in COLUMNS
+                .iter()
+                .enumerate()
+                .flat_map(|c| std::iter::repeat(c).zip(0..block))
+            {
                 if via == Via::Python {
                     continue;
                 }
@@ -587,7 +596,7 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
         t.row(r);
     }
     t.caption(format!(
-        "{} runs per cell. Ratios: `ipsec auto` median ÷ column median (higher is faster). \
+        "{} runs per cell; the columns take turns in blocks of 10 runs. Ratios: `ipsec auto` median ÷ column median (higher is faster). \
          Exit statuses agree across columns unless a note below says otherwise. Each add run \
          is followed by a delete run of the same column; where a column cannot add yet, c0 is \
          loaded with its pre-built message before each timed delete. The floor sends the same \
