@@ -1,5 +1,4 @@
-//! Generated workloads: configurations of N connections, and for each connection the whack
-//! message that adds it (the floor of the bulk-add comparison).
+//! Generated workloads: configurations of N connections.
 //!
 //! Every connection is the same shape, as a fleet of site-to-site tunnels would be: a shared
 //! `%default`, then per conn its two hosts and identities. Addresses stay inside the ranges the
@@ -7,13 +6,8 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 use std::path::Path;
-
-use ipsecauto::request::{Connection, End, HostType, IkeVersion, Policy, Request, Sender};
-
-const IKE: &str = "aes256-sha2_256;dh19";
-const ESP: &str = "aes_gcm256";
 
 pub fn name(i: usize) -> String {
     format!("c{i}")
@@ -33,7 +27,7 @@ pub fn write_config(path: &Path, n: usize) -> io::Result<u64> {
     write!(
         f,
         "# {n} generated connections (ipsecauto-bench)\nconfig setup\n\tuniqueids=yes\n\n\
-         conn %default\n\tauthby=secret\n\tkeyingtries=1\n\tike={IKE}\n\tesp={ESP}\n\tauto=add\n\n"
+         conn %default\n\tauthby=secret\n\tkeyingtries=1\n\tike=aes256-sha2_256;dh19\n\tesp=aes_gcm256\n\tauto=add\n\n"
     )?;
     let mut s = String::with_capacity(160);
     for i in 0..n {
@@ -51,43 +45,18 @@ pub fn write_config(path: &Path, n: usize) -> io::Result<u64> {
     Ok(std::fs::metadata(path)?.len())
 }
 
-fn end(addr: Ipv4Addr, id: String) -> End {
-    End {
-        id: Some(id),
-        host_type: HostType::IpAddr,
-        host_addr: Some(IpAddr::V4(addr)),
-        updown: Some("ipsec _updown".into()),
-        ..End::default()
-    }
-}
-
-/// The add message for connection `i` of a generated configuration, built by hand.
-///
-/// Until `addconn` can build it from the file (see `pending::addconn_requests`) this is the
-/// floor's message: the same connection, as the version-free `Request` addconn would fill.
-pub fn floor_request(i: usize) -> Request {
-    let mut c = Connection::whack_cli();
-    c.ike_version = IkeVersion::V2;
-    for p in [
-        Policy::Encrypt,
-        Policy::Tunnel,
-        Policy::Pfs,
-        Policy::IkeFragAllow,
-        Policy::EsnNo,
-    ] {
-        c.policy.insert(p);
-    }
-    c.authby.psk = true;
-    c.keying_tries = 1;
-    c.ike = Some(IKE.into());
-    c.esp = Some(ESP.into());
-    c.left = end(left(i), format!("@west-{i}.example"));
-    c.right = end(right(i), format!("@east-{i}.example"));
-    Request {
-        name: Some(name(i)),
-        socket_named: true,
-        connection: Some(Box::new(c)),
-        sender: Sender::Addconn,
-        ..Request::default()
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_generated_connection_is_read_back() {
+        let dir = std::env::temp_dir().join(format!("ipsecauto-bench-gen.{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("gen.conf");
+        super::write_config(&path, 300).unwrap();
+        let cfg = ipsecauto::config::load_file(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(cfg.conns.len(), 300);
+        assert_eq!(cfg.conns[299].name, super::name(299));
+        assert!(cfg.diagnostics.is_empty(), "{:?}", cfg.diagnostics);
     }
 }

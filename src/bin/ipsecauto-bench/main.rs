@@ -334,16 +334,9 @@ fn raw_stream(socket: &Path, msg: &[u8]) -> io::Result<(Duration, Duration, u64)
     Ok((first.unwrap_or(total), total, bytes))
 }
 
-/// Encodes the add messages for a generated configuration once, from our addconn when it can
-/// build them, else from the hand-built requests.
-fn floor_messages(config: &Path, n: usize) -> Result<(Vec<Vec<u8>>, &'static str)> {
-    let (requests, source) = match surfaces::addconn_requests(config) {
-        Some(r) => (r?, "built by our addconn"),
-        None => (
-            (0..n).map(gen::floor_request).collect(),
-            "built by hand (gen.rs) until our addconn can build them",
-        ),
-    };
+/// Encodes the add messages for a generated configuration once, as our addconn builds them.
+fn floor_messages(config: &Path, n: usize) -> Result<Vec<Vec<u8>>> {
+    let requests = surfaces::addconn_requests(config)?;
     if requests.len() != n {
         return Err(format!("{} messages for {n} connections", requests.len()).into());
     }
@@ -351,7 +344,7 @@ fn floor_messages(config: &Path, n: usize) -> Result<(Vec<Vec<u8>>, &'static str
         .iter()
         .map(|r| Profile::V4_10.encode(r))
         .collect::<ipsecauto::Result<Vec<_>>>()?;
-    Ok((msgs, source))
+    Ok(msgs)
 }
 
 fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
@@ -361,7 +354,7 @@ fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
     gen::write_config(&config, 10)?;
     let config_s = config.to_str().ok_or("config path")?.to_string();
     // c0's add message alone (the file's first conn).
-    let c0_add = floor_messages(&config, 10)?.0[..1].to_vec();
+    let c0_add = floor_messages(&config, 10)?[..1].to_vec();
     let session = Session {
         options: ipsecauto::Options {
             ctl_socket: pluto.socket.clone(),
@@ -635,13 +628,11 @@ fn bulk(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
             "ours vs floor",
         ],
     );
-    let mut source = "";
     for &n in &plan.bulk_sizes {
         eprintln!("bulk add: {n} connections, {} repetitions", plan.bulk_reps);
         let config = pluto.dir.join(format!("bulk-{n}.conf"));
         gen::write_config(&config, n)?;
-        let (msgs, src) = floor_messages(&config, n)?;
-        source = src;
+        let msgs = floor_messages(&config, n)?;
         let (mut ref_t, mut ours_t, mut floor_t) = (Vec::new(), Vec::new(), Vec::new());
         let mut ours_missing = None;
         for _ in 0..plan.bulk_reps {
@@ -726,8 +717,9 @@ fn bulk(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
     t.caption(format!(
         "Median of {} runs, each into a freshly started pluto; every run is checked to have \
          loaded all connections. Ratios: time ÷ floor time (lower is better, 1.00x is the floor). \
-         The floor's messages were {source}; it connects, writes one message and reads the answer \
-         to its end, per connection, as addconn does.",
+         The floor's messages are our addconn's for the same file, encoded beforehand; it \
+         connects, writes one message and reads the answer to its end, per connection, as \
+         addconn does.",
         plan.bulk_reps
     ));
     rep.table(t);
@@ -886,7 +878,7 @@ fn big_status(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
     );
     let config = pluto.dir.join(format!("status-{n}.conf"));
     gen::write_config(&config, n)?;
-    let (msgs, _) = floor_messages(&config, n)?;
+    let msgs = floor_messages(&config, n)?;
     let mut hwm = Vec::new();
     for loaded in [0, n] {
         pluto.restart()?;

@@ -201,3 +201,35 @@ pub fn field(kv: &[(String, String)], key: &str) -> io::Result<u64> {
             )
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(v: &[u64]) -> Vec<Duration> {
+        v.iter().map(|&m| Duration::from_millis(m)).collect()
+    }
+
+    #[test]
+    fn median_and_nearest_rank_p99() {
+        let s = summarize(ms(&[5, 1, 3]));
+        assert_eq!(
+            (s.median, s.p99),
+            (Duration::from_millis(3), Duration::from_millis(5))
+        );
+        let s = summarize(ms(&[4, 1, 3, 2]));
+        assert_eq!(s.median, Duration::from_micros(2500));
+        // 200 runs: the 198th smallest is the 99th percentile; two outliers stay above it.
+        let mut v: Vec<u64> = (1..=198).collect();
+        v.extend([10_000, 20_000]);
+        let s = summarize(ms(&v));
+        assert_eq!(s.p99, Duration::from_millis(198));
+    }
+
+    #[test]
+    fn a_spawned_tool_reports_its_exit_status_and_output() {
+        let s = spawn_rusage(Command::new("sh").args(["-c", "printf abc; exit 3"])).unwrap();
+        assert_eq!((s.code(), s.stdout_bytes), (3, 3));
+        assert!(s.first_byte.is_some() && s.max_rss_kib > 0);
+    }
+}

@@ -244,3 +244,22 @@ pub fn fmt_bytes(b: u64) -> String {
         format!("{:.2} GiB", b / 1024.0 / 1024.0 / 1024.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_scale_with_the_figure() {
+        assert_eq!(fmt_dur(Duration::from_nanos(950)), "950 ns");
+        assert_eq!(fmt_dur(Duration::from_micros(272)), "272.0 µs");
+        assert_eq!(fmt_dur(Duration::from_millis(5)), "5.00 ms");
+        assert_eq!(fmt_bytes(6932), "6.8 KiB");
+        assert_eq!(fmt_bytes(621 << 20), "621.0 MiB");
+    }
+
+    #[test]
+    fn table_cells_cannot_break_the_table() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
+}

@@ -1,5 +1,5 @@
 //! The library's ways in besides `Session`, each behind one function: addconn's whole-file
-//! and check-only passes and its messages for a file, the C ABI, the Python bindings. A part
+//! and check-only passes, its messages for a file, the C ABI, the Python bindings. A part
 //! that is missing answers `None` (or an error saying why), and the report then says "not yet
 //! measurable" instead of a number; bringing a part in or changing its API touches only its
 //! function here.
@@ -65,18 +65,15 @@ pub fn check_only(config: &Path) -> Option<Result<()>> {
     Some(addconn_pass(&a))
 }
 
-/// The add messages our addconn builds for every conn of `config`, in file order; the floor
-/// sends exactly these.
-pub fn addconn_requests(config: &Path) -> Option<Result<Vec<Request>>> {
-    let build = || -> ipsecauto::Result<Vec<Request>> {
-        let cfg = addconn::load_config(&addconn::ConfigSource::File(config.to_path_buf()))?;
-        let mut all = Vec::with_capacity(cfg.conns.len());
-        for c in &cfg.conns {
-            all.extend(addconn::requests_for(&cfg, c, &SystemEnv)?);
-        }
-        Ok(all)
-    };
-    Some(build().map_err(|e| e.to_string()))
+/// The add messages our addconn builds for every conn of `config`, in file order: what the
+/// floor sends.
+pub fn addconn_requests(config: &Path) -> ipsecauto::Result<Vec<Request>> {
+    let cfg = addconn::load_config(&addconn::ConfigSource::File(config.to_path_buf()))?;
+    let mut all = Vec::with_capacity(cfg.conns.len());
+    for c in &cfg.conns {
+        all.extend(addconn::requests_for(&cfg, c, &SystemEnv)?);
+    }
+    Ok(all)
 }
 
 /// Adding one conn in-process while `Session::add` is not wired to addconn yet: addconn's own
