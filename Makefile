@@ -24,7 +24,7 @@ lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 test-rust: build
-	$(CARGO) test --release -- --test-threads=2
+	$(CARGO) test --release --no-fail-fast -- --test-threads=2
 
 # The differential harness against libreswan's own ipsec auto (must be 100% identical).
 test-conformance: build

@@ -42,7 +42,14 @@ impl Side {
         let mut text = String::new();
         match self.session.run(op, conn, |l| {
             let line = l.text();
-            println!("    {:03} {}", l.rc, line);
+            // Status is long: show the connection and the SA totals only.
+            let shown = op != Operation::Status
+                || line.contains("\"demo\"")
+                || line.starts_with("IKE SAs")
+                || line.starts_with("IPsec SAs");
+            if shown {
+                println!("    {:03} {}", l.rc, line);
+            }
             text.push_str(&line);
             text.push('\n');
         }) {

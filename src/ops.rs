@@ -253,9 +253,10 @@ pub fn plan(op: Operation, names: &str, o: &Options) -> Vec<Step> {
                 w.push("--config".into());
                 w.extend(split(&p.to_string_lossy()));
             }
+            // In-memory text never passed through a shell: its name stays one word.
             ConfigSource::Text { name, .. } => {
                 w.push("--config".into());
-                w.extend(split(name));
+                w.push(name.clone());
             }
         }
         w.extend(split(names));
@@ -328,6 +329,10 @@ pub trait Sink {
     fn line(&mut self, line: &Line);
     /// Text `ipsec auto` itself prints on stdout.
     fn say(&mut self, text: &str) {
+        let _ = text;
+    }
+    /// A diagnostic the tool prints on stderr (addconn's complaints about a conn).
+    fn note(&mut self, text: &str) {
         let _ = text;
     }
 }

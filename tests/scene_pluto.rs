@@ -106,7 +106,7 @@ fn teardown_happens_when_the_test_panics() {
 #[test]
 fn debris_from_an_earlier_run_is_cleared() {
     support::require_root();
-    let dir = support::pluto::base_dir().join(format!("fixed-{}", std::process::id()));
+    let dir = support::pluto::base_dir().join(format!("fixed-{}-0", std::process::id()));
     // A pluto that "an earlier run" left behind in the same directory...
     let first = Pluto::builder().dir(&dir).start();
     let old_pid = first.pid();
@@ -125,6 +125,28 @@ fn debris_from_an_earlier_run_is_cleared() {
     assert_eq!(third.whack(&["--status"]).status, 0);
     drop(third);
     assert_gone(&dir);
+}
+
+#[test]
+fn the_sweep_removes_what_dead_test_processes_left() {
+    support::require_root();
+    // A pid that just ended: the "test process" that left the debris.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let base = support::pluto::base_dir();
+    let ghost = base.join(format!("ghost-{dead}-0"));
+    let orphan = Pluto::builder().dir(&ghost).start();
+    let orphan_pid = orphan.pid();
+    std::mem::forget(orphan);
+    // Not of the LABEL-PID-N form: not ours to remove.
+    let other = base.join(format!("unrelated-{}", std::process::id()));
+    std::fs::create_dir_all(&other).unwrap();
+    support::pluto::sweep_debris_now();
+    assert_gone(&ghost);
+    assert!(!alive(orphan_pid));
+    assert!(other.exists());
+    std::fs::remove_dir_all(&other).unwrap();
 }
 
 #[test]

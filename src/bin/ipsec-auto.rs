@@ -21,6 +21,9 @@ impl Sink for Stdout {
     fn say(&mut self, text: &str) {
         let _ = writeln!(self.0.lock(), "{text}");
     }
+    fn note(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
 }
 
 /// Answers XAUTH prompts from the terminal, as whack does.

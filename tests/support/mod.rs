@@ -3,7 +3,8 @@
 //! Everything here runs real libreswan: a private pluto per test (`pluto`), libreswan's own
 //! tools as the oracle (`oracle`), a stand-in control socket that records and misbehaves on
 //! demand (`capture`), a two-host network scene (`scene`), key and certificate material
-//! (`keys`), and network-namespace/kernel helpers (`netns`). See tests/support/README.md.
+//! (`keys`), a reader for pluto's `--status` (`status`), and network-namespace/kernel helpers
+//! (`netns`). See tests/support/README.md.
 
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
@@ -14,6 +15,7 @@ pub mod netns;
 pub mod oracle;
 pub mod pluto;
 pub mod scene;
+pub mod status;
 
 /// Fails the calling test with a clear message unless it runs as root: these tests start
 /// pluto and create network namespaces, which need it (CI runs as root).

@@ -23,10 +23,26 @@ impl Netns {
         ns
     }
 
-    /// A fresh namespace named `PREFIX-PID-N`, unique among concurrent tests.
+    /// A fresh namespace named `PREFIX-PID-N`, unique among concurrent tests. Namespaces
+    /// `PREFIX-PID-N` whose PID is gone (left by a killed test) are deleted first.
     pub fn unique(prefix: &str) -> Netns {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        for e in std::fs::read_dir("/run/netns")
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let owner = name
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('-'))
+                .and_then(|r| r.split('-').next())
+                .and_then(|p| p.parse::<u32>().ok());
+            if owner.is_some_and(|p| !super::pluto::alive(p)) {
+                delete(&name);
+            }
+        }
         Netns::new(&format!("{prefix}-{}-{n}", std::process::id()))
     }
 

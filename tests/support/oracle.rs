@@ -40,6 +40,21 @@ impl Output {
 
 /// Runs `argv` (optionally inside network namespace `netns`), with `timeout`.
 pub fn run_in(netns: Option<&str>, argv: &[&str], timeout: Duration) -> Output {
+    run_full(netns, argv, None, timeout)
+}
+
+/// Runs `argv` with `input` on its standard input.
+pub fn run_with_input(argv: &[&str], input: &[u8]) -> Output {
+    run_full(None, argv, Some(input), TOOL_TIMEOUT)
+}
+
+/// The general form: namespace, standard input (none: /dev/null), timeout.
+pub fn run_full(
+    netns: Option<&str>,
+    argv: &[&str],
+    input: Option<&[u8]>,
+    timeout: Duration,
+) -> Output {
     let mut full: Vec<&str> = Vec::new();
     if let Some(ns) = netns {
         full.extend(["ip", "netns", "exec", ns]);
@@ -49,11 +64,23 @@ pub fn run_in(netns: Option<&str>, argv: &[&str], timeout: Duration) -> Output {
     let start = Instant::now();
     let mut child = Command::new(full[0])
         .args(&full[1..])
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start `{command}`: {e}"));
+    if let (Some(mut stdin), Some(input)) = (child.stdin.take(), input) {
+        let input = input.to_vec();
+        // Written from a thread so a tool that does not read cannot block us; closing ends it.
+        thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&input);
+        });
+    }
     // Drain both pipes while waiting so a chatty tool cannot block on a full pipe.
     let drain = |r: Option<Box<dyn Read + Send>>| {
         thread::spawn(move || {

@@ -456,16 +456,20 @@ pub fn processes_mentioning(needle: &Path) -> Vec<u32> {
 /// (their plutos included).
 fn sweep_debris() {
     static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let Ok(entries) = fs::read_dir(base_dir()) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let owner = name.rsplit('-').nth(1).and_then(|p| p.parse::<u32>().ok());
-            if !owner.is_some_and(alive) {
-                clear_dir(&e.path());
-            }
+    ONCE.call_once(sweep_debris_now);
+}
+
+/// Removes directories `LABEL-PID-N` under `base_dir()` whose PID is gone, killing what runs
+/// there. Names of any other form are left alone.
+pub fn sweep_debris_now() {
+    let Ok(entries) = fs::read_dir(base_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let owner = name.rsplit('-').nth(1).and_then(|p| p.parse::<u32>().ok());
+        if owner.is_some_and(|p| !alive(p)) {
+            clear_dir(&e.path());
         }
-    });
+    }
 }
