@@ -14,7 +14,9 @@
  *   on that handle or its _free, unless stated otherwise. Never free them.
  * - Threads: every function is reentrant. A handle may be used from any thread, by one thread
  *   at a time; distinct handles may be used at the same time from distinct threads. Callbacks
- *   run on the calling thread, inside the call that triggers them.
+ *   run on the calling thread, inside the call that triggers them; they may call into the
+ *   library, but a call on the handle that is running them (or any call on a handle another
+ *   thread is using) returns IPSECAUTO_INVALID_STATE instead of proceeding.
  * - No panic crosses the boundary: an internal error returns IPSECAUTO_PANIC.
  */
 
@@ -143,6 +145,20 @@ typedef enum ipsecauto_result {
   IPSECAUTO_PANIC = 99,
 } ipsecauto_result;
 
+// How bad a diagnostic is, by what libreswan's addconn does about it.
+typedef enum ipsecauto_severity {
+  // The whole file is rejected: no operation can use it.
+  IPSECAUTO_SEVERITY_FATAL = 1,
+  // The conn it belongs to does not load; the rest of the file does.
+  IPSECAUTO_SEVERITY_ERROR = 2,
+  // Reported (or silently ignored by libreswan); nothing fails.
+  IPSECAUTO_SEVERITY_WARNING = 3,
+} ipsecauto_severity;
+
+// The diagnostics of one check, in file order. Made by `ipsecauto_check`, freed by
+// `ipsecauto_diagnostics_free`; the strings it hands out live as long as it does.
+typedef struct ipsecauto_diagnostics ipsecauto_diagnostics;
+
 // An operation in progress, for callers with a main loop. Made by `ipsecauto_op_start`,
 // freed by `ipsecauto_op_free`. It holds its own copy of the session's options and callbacks:
 // the session may be changed or freed while it runs.
@@ -177,6 +193,33 @@ const char *ipsecauto_version(void);
 
 // The ABI version of the library actually loaded (see `IPSECAUTO_ABI_VERSION`).
 uint32_t ipsecauto_abi_version(void);
+
+// Checks the session's configuration (file or text) without talking to pluto, as
+// `ipsec addconn --checkconfig` does, but reporting every problem rather than the first.
+// `*out` gets the list (possibly empty; the caller owns it) whatever the result. Returns
+// `IPSECAUTO_OK` when the file is usable, `IPSECAUTO_CONFIG` when a fatal problem rejects it
+// (the session's error then names the first, with file and line).
+enum ipsecauto_result ipsecauto_check(struct ipsecauto_session *session,
+                                      struct ipsecauto_diagnostics **out);
+
+// The number of diagnostics in the list (0 for an invalid handle).
+size_t ipsecauto_diagnostics_count(const struct ipsecauto_diagnostics *list);
+
+// Diagnostic `index` (from 0): its file, line (from 1; 0 when the file could not be read),
+// message and severity, through out-parameters that may each be NULL. The strings belong to
+// the list. Returns `IPSECAUTO_USAGE` for an index past the end.
+enum ipsecauto_result ipsecauto_diagnostics_get(struct ipsecauto_diagnostics *list,
+                                                size_t index,
+                                                const char **file,
+                                                unsigned int *line,
+                                                const char **message,
+                                                enum ipsecauto_severity *severity);
+
+// The message for the list's last failure ("" if none). Never NULL.
+const char *ipsecauto_diagnostics_errmsg(const struct ipsecauto_diagnostics *list);
+
+// Frees a diagnostics list; `IPSECAUTO_INVALID_HANDLE` for one not live; NULL does nothing.
+enum ipsecauto_result ipsecauto_diagnostics_free(struct ipsecauto_diagnostics *list);
 
 // Prepares `operation` (an `ipsecauto_operation`) on connection `name` (NULL for operations
 // that take none) for a main loop: nothing is sent and no callback runs until the first
@@ -223,7 +266,8 @@ const char *ipsecauto_op_errmsg(const struct ipsecauto_op *op);
 
 // Frees an operation (cancelling it if it still runs). Returns `IPSECAUTO_INVALID_HANDLE`
 // for a pointer that is not a live operation (such as one already freed), which is then left
-// alone; NULL is allowed and does nothing.
+// alone, and `IPSECAUTO_INVALID_STATE` while a call uses it (from its own callback); NULL is
+// allowed and does nothing.
 enum ipsecauto_result ipsecauto_op_free(struct ipsecauto_op *op);
 
 // `ipsec auto --add NAME`: adds the connection from the configuration.
@@ -324,7 +368,8 @@ enum ipsecauto_result ipsecauto_session_new(struct ipsecauto_session **out);
 
 // Frees a session. Operations started from it stay valid. Returns `IPSECAUTO_INVALID_HANDLE`
 // for a pointer that is not a live session (such as one already freed), which is then left
-// alone; NULL is allowed and does nothing.
+// alone, and `IPSECAUTO_INVALID_STATE` while a call uses it (from its own callback); NULL is
+// allowed and does nothing.
 enum ipsecauto_result ipsecauto_session_free(struct ipsecauto_session *session);
 
 // The message for the session's last failure ("" after a success), such as

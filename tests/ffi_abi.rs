@@ -537,3 +537,256 @@ fn distinct_sessions_in_distinct_threads() {
     }
     assert_eq!(cap.wait_take(160, Duration::from_secs(10)).len(), 160);
 }
+
+fn diagnostics(d: *mut ipsecauto_diagnostics) -> Vec<(String, u32, String, ipsecauto_severity)> {
+    (0..ipsecauto_diagnostics_count(d))
+        .map(|i| {
+            let (mut file, mut line, mut msg) = (null(), 0, null());
+            let mut sev = ipsecauto_severity::IPSECAUTO_SEVERITY_WARNING;
+            assert_eq!(
+                ipsecauto_diagnostics_get(d, i, &mut file, &mut line, &mut msg, &mut sev),
+                IPSECAUTO_OK
+            );
+            let s = |p| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string();
+            (s(file), line, s(msg), sev)
+        })
+        .collect()
+}
+
+/// The check-only pass: every problem with file, line and severity; a fatal one fails the
+/// call with the session's error naming file and line; the list equals the config layer's.
+#[test]
+fn check_lists_every_problem_with_file_and_line() {
+    let mut s = null_mut();
+    ipsecauto_session_new(&mut s);
+    let text =
+        "config setup\n\nconn a\n\tleft=198.51.100.1\n\tright=198.51.100.2\n\tnosuchkeyword=1\n";
+    let dir = scratch();
+    ipsecauto_session_set_config_text(s, c(text).as_ptr(), c(dir.to_str().unwrap()).as_ptr());
+    let mut d = null_mut();
+    let r = ipsecauto_check(s, &mut d);
+    let expected: Vec<_> = ipsecauto::config::check_str(text, "<memory>", &dir)
+        .iter()
+        .map(|x| (x.file.display().to_string(), x.line, x.message.clone()))
+        .collect();
+    assert!(!expected.is_empty());
+    let got = diagnostics(d);
+    assert_eq!(
+        got.iter()
+            .map(|(f, l, m, _)| (f.clone(), *l, m.clone()))
+            .collect::<Vec<_>>(),
+        expected
+    );
+    let fatal = got
+        .iter()
+        .find(|g| g.3 == ipsecauto_severity::IPSECAUTO_SEVERITY_FATAL);
+    match fatal {
+        Some((file, line, msg, _)) => {
+            assert_eq!(r, IPSECAUTO_CONFIG);
+            let f = unsafe { CStr::from_ptr(ipsecauto_session_error_file(s)) };
+            assert_eq!(f.to_str().unwrap(), file);
+            assert_eq!(ipsecauto_session_error_line(s), *line);
+            assert!(errmsg(s).contains(msg.as_str()));
+        }
+        None => assert_eq!(r, IPSECAUTO_OK),
+    }
+    let mut n = 0;
+    assert_eq!(
+        ipsecauto_diagnostics_get(d, 99, null_mut(), &mut n, null_mut(), null_mut()),
+        IPSECAUTO_USAGE
+    );
+    assert_eq!(ipsecauto_diagnostics_free(d), IPSECAUTO_OK);
+    assert_eq!(ipsecauto_diagnostics_free(d), IPSECAUTO_INVALID_HANDLE);
+
+    // A file that cannot be parsed at all: fatal, with its line.
+    let path = dir.join("bad.conf");
+    std::fs::write(
+        &path,
+        "config setup\nconn x\n\tleft=1.2.3.4\n   \"unterminated\n",
+    )
+    .unwrap();
+    ipsecauto_session_set_config_file(s, c(path.to_str().unwrap()).as_ptr());
+    let r = ipsecauto_check(s, &mut d);
+    assert_eq!(r, IPSECAUTO_CONFIG, "{:?}", diagnostics(d));
+    let f = unsafe { CStr::from_ptr(ipsecauto_session_error_file(s)) };
+    assert_eq!(f.to_str().unwrap(), path.to_str().unwrap());
+    assert!(ipsecauto_session_error_line(s) >= 2);
+    ipsecauto_diagnostics_free(d);
+
+    // A clean file: OK and an empty list.
+    std::fs::write(
+        &path,
+        "config setup\n\nconn x\n\tleft=198.51.100.1\n\tright=198.51.100.2\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ipsecauto_check(s, &mut d),
+        IPSECAUTO_OK,
+        "{:?}",
+        diagnostics(d)
+    );
+    assert!(ipsecauto_session_error_file(s).is_null());
+    ipsecauto_diagnostics_free(d);
+    ipsecauto_session_free(s);
+}
+
+const CONF: &str = "config setup\n\nconn west\n\tleft=198.51.100.1\n\tright=198.51.100.2\n\tauthby=secret\n\tauto=start\n\nconn east\n\tleft=198.51.100.1\n\tright=198.51.100.3\n\tauthby=secret\n\tauto=ondemand\n";
+
+/// The operations that read the configuration send what the Rust API sends, and end with its
+/// exit status, whether the configuration comes from a file or from memory.
+#[test]
+fn configuration_operations_match_the_rust_api_from_file_and_from_memory() {
+    let dir = scratch();
+    let conf = dir.join("ipsec.conf");
+    std::fs::write(&conf, CONF).unwrap();
+    let cap = Capture::start(dir.join("ctl"), Script::answer(b"002 added\n"));
+    let mut lines = Vec::new();
+    let s = session(cap.path(), &mut lines);
+    for op in [
+        IPSECAUTO_OP_ADD,
+        IPSECAUTO_OP_REPLACE,
+        IPSECAUTO_OP_START,
+        IPSECAUTO_OP_ONDEMAND,
+        IPSECAUTO_OP_FETCHCRLS,
+    ] {
+        let rust_op = ops_operation(op).unwrap();
+        let mut rust = Session::with_socket(cap.path());
+        rust.options.config = ipsecauto::ConfigSource::File(conf.clone());
+        let name = if op.takes_name() { "west" } else { "" };
+        let theirs_status = match rust.run(rust_op, name, |_: &Line| {}) {
+            Ok(o) => o.exit_status,
+            Err(_) => -1,
+        };
+        let theirs = cap.take();
+        let cname = c(name);
+        let name_ptr = if op.takes_name() {
+            cname.as_ptr()
+        } else {
+            null()
+        };
+        for from_memory in [false, true] {
+            if from_memory {
+                ipsecauto_session_set_config_text(
+                    s,
+                    c(CONF).as_ptr(),
+                    c(dir.to_str().unwrap()).as_ptr(),
+                );
+            } else {
+                ipsecauto_session_set_config_file(s, c(conf.to_str().unwrap()).as_ptr());
+            }
+            let mut status = -1;
+            let r = ipsecauto_run(s, op as c_uint, name_ptr, &mut status);
+            let ours = cap.take();
+            assert_eq!(ours, theirs, "{op:?} from_memory={from_memory}");
+            if theirs_status >= 0 {
+                assert_eq!(status, theirs_status, "{op:?}: {r:?} {}", errmsg(s));
+            } else {
+                assert!(r != IPSECAUTO_OK && r != IPSECAUTO_STATUS, "{op:?}");
+            }
+        }
+    }
+    ipsecauto_session_free(s);
+}
+
+/// Steps that read the configuration run off the caller's thread: the descriptor wakes the
+/// loop when they are done, and the caller's thread is never held for them.
+#[test]
+fn non_blocking_add_then_up_from_a_poll_loop() {
+    let dir = scratch();
+    let cap = Capture::start(dir.join("ctl"), Script::answer(b"002 ok\n"));
+    let mut s = null_mut();
+    ipsecauto_session_new(&mut s);
+    ipsecauto_session_set_ctl_socket(s, c(cap.path().to_str().unwrap()).as_ptr());
+    ipsecauto_session_set_config_text(s, c(CONF).as_ptr(), c(dir.to_str().unwrap()).as_ptr());
+    let mut op = null_mut();
+    assert_eq!(
+        ipsecauto_op_start(s, IPSECAUTO_OP_START as c_uint, c("west").as_ptr(), &mut op),
+        IPSECAUTO_OK
+    );
+    let fd = ipsecauto_op_fd(op);
+    let mut got = Vec::new();
+    let mut longest = Duration::ZERO;
+    let r = loop {
+        assert!(poll_readable(fd, 10_000), "the operation makes progress");
+        let t = std::time::Instant::now();
+        let r = ipsecauto_op_advance(op);
+        longest = longest.max(t.elapsed());
+        let (mut rc, mut text) = (0, null());
+        while ipsecauto_op_next_line(op, &mut rc, &mut text) {
+            got.push(
+                unsafe { CStr::from_ptr(text) }
+                    .to_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        if r != IPSECAUTO_PENDING {
+            break r;
+        }
+    };
+    // The Rust API, blocking, for comparison.
+    let sent = cap.take();
+    let mut rust = Session::with_socket(cap.path());
+    rust.options.config = ipsecauto::ConfigSource::Text {
+        name: "<memory>".into(),
+        text: CONF.into(),
+        include_dir: dir.clone(),
+    };
+    let theirs = rust.run(Operation::Start, "west", |_: &Line| {});
+    assert_eq!(cap.take(), sent);
+    match theirs {
+        Ok(o) => assert_eq!(ipsecauto_op_exit_status(op), o.exit_status, "{r:?}"),
+        Err(e) => assert_eq!(r, ipsecauto_result::of(&e)),
+    }
+    assert!(
+        longest < Duration::from_millis(200),
+        "advance held the caller {longest:?}"
+    );
+    ipsecauto_op_free(op);
+    ipsecauto_session_free(s);
+}
+
+unsafe extern "C" fn meddle(data: *mut c_void, _: c_uint, _: *const c_char) -> c_int {
+    // A callback calling into the operation that is running it.
+    let op = *(data as *mut *mut ipsecauto_op);
+    let seen = [
+        ipsecauto_op_cancel(op),
+        ipsecauto_op_free(op),
+        ipsecauto_op_advance(op),
+    ];
+    assert_eq!(seen, [IPSECAUTO_INVALID_STATE; 3]);
+    assert!(!ipsecauto_op_next_line(op, null_mut(), null_mut()));
+    assert_eq!(ipsecauto_op_fd(op), -1);
+    let msg = CStr::from_ptr(ipsecauto_op_errmsg(op)).to_str().unwrap();
+    assert!(msg.contains("in use"));
+    0
+}
+
+#[test]
+fn a_callback_calling_into_its_own_handle_gets_invalid_state() {
+    let dir = scratch();
+    let cap = Capture::start(dir.join("ctl"), Script::answer(b"000 a\n000 b\n"));
+    let mut op: *mut ipsecauto_op = null_mut();
+    let mut s = null_mut();
+    ipsecauto_session_new(&mut s);
+    ipsecauto_session_set_ctl_socket(s, c(cap.path().to_str().unwrap()).as_ptr());
+    ipsecauto_session_set_line_callback(
+        s,
+        Some(meddle),
+        (&mut op as *mut *mut ipsecauto_op).cast(),
+    );
+    assert_eq!(
+        ipsecauto_op_start(s, IPSECAUTO_OP_STATUS as c_uint, null(), &mut op),
+        IPSECAUTO_OK
+    );
+    let r = loop {
+        assert!(poll_readable(ipsecauto_op_fd(op), 5000));
+        match ipsecauto_op_advance(op) {
+            IPSECAUTO_PENDING => continue,
+            r => break r,
+        }
+    };
+    assert_eq!(r, IPSECAUTO_OK);
+    assert_eq!(ipsecauto_op_free(op), IPSECAUTO_OK);
+    ipsecauto_session_free(s);
+}

@@ -3,10 +3,15 @@
 //!
 //! The descriptor is an epoll set, so it stays the same for the whole operation while the
 //! steps behind it (start = addconn, then whack) come and go; an eventfd in the set makes it
-//! readable when there is work that needs no waiting (the first step, the final result).
+//! readable when there is work that needs no waiting (the first step, a helper's news).
+//!
+//! whack steps are one exchange each, read as pluto's answer arrives. An addconn step reads
+//! files, may resolve names and talks to pluto several times, all blocking: it runs on a
+//! helper thread whose lines are handed to the caller's callbacks on the caller's thread.
 
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::{mpsc, Arc};
 
 use super::operation::ipsecauto_operation;
 use crate::client::{Exchange, Progress, Xauth};
@@ -22,9 +27,56 @@ struct Ending {
     error: Option<Error>,
 }
 
-/// A whack step whose answer is being read.
-struct Current {
-    exchange: Exchange,
+/// The step under way.
+enum Current {
+    /// A whack step whose answer is being read.
+    Whack(Exchange),
+    /// A step running on a helper thread, reporting through a channel.
+    Helper(mpsc::Receiver<News>, Option<std::thread::JoinHandle<()>>),
+}
+
+/// What a helper thread reports.
+enum News {
+    Line(Line),
+    Say(String),
+    Done(Ending),
+}
+
+/// A helper thread's sink: news goes down the channel, and the eventfd wakes the caller.
+struct Courier {
+    tx: mpsc::Sender<News>,
+    ready: Arc<OwnedFd>,
+}
+
+impl Courier {
+    fn send(&self, news: News) {
+        // A cancelled operation has dropped the receiver: the news has nobody to go to.
+        let _ = self.tx.send(news);
+        wake(&self.ready, true);
+    }
+}
+
+impl Sink for Courier {
+    fn line(&mut self, line: &Line) {
+        self.send(News::Line(line.clone()));
+    }
+    fn say(&mut self, text: &str) {
+        self.send(News::Say(text.to_string()));
+    }
+}
+
+/// Makes the eventfd readable (or not).
+fn wake(ready: &OwnedFd, on: bool) {
+    let fd = ready.as_raw_fd();
+    if on {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a valid u64 to our eventfd; a full counter is fine.
+        unsafe { libc::write(fd, (&one as *const u64).cast(), 8) };
+    } else {
+        let mut v: u64 = 0;
+        // SAFETY: reads 8 bytes into a valid u64; EAGAIN (not set) is fine.
+        unsafe { libc::read(fd, (&mut v as *mut u64).cast(), 8) };
+    }
 }
 
 /// An operation under way.
@@ -36,7 +88,7 @@ pub(crate) struct Pending {
     current: Option<Current>,
     last: Option<Ending>,
     epoll: OwnedFd,
-    ready: OwnedFd,
+    ready: Arc<OwnedFd>,
 }
 
 fn os_error(call: &'static str) -> Error {
@@ -146,66 +198,80 @@ impl Pending {
             current: None,
             last: None,
             epoll,
-            ready,
+            ready: Arc::new(ready),
         };
-        p.wake(true);
+        wake(&p.ready, true);
         Ok(p)
-    }
-
-    /// Makes the descriptor readable (or not) without anything from pluto.
-    fn wake(&self, on: bool) {
-        let fd = self.ready.as_raw_fd();
-        if on {
-            let one: u64 = 1;
-            // SAFETY: writes 8 bytes from a valid u64 to our eventfd; a full counter is fine.
-            unsafe { libc::write(fd, (&one as *const u64).cast(), 8) };
-        } else {
-            let mut v: u64 = 0;
-            // SAFETY: reads 8 bytes into a valid u64; EAGAIN (not set) is fine.
-            unsafe { libc::read(fd, (&mut v as *mut u64).cast(), 8) };
-        }
     }
 
     pub fn fd(&self) -> RawFd {
         self.epoll.as_raw_fd()
     }
 
-    /// Starts the next step that needs pluto's answer, running those that do not (addconn
-    /// steps run to completion here: they are short exchanges, not yet non-blocking).
-    /// Returns false when no step is left.
-    fn start_next(&mut self, sink: &mut dyn Sink, xauth: &mut dyn Xauth) -> bool {
+    /// Starts the next step; returns false when no step is left.
+    fn start_next(&mut self, sink: &mut dyn Sink) -> bool {
         while let Some(step) = self.steps.pop_front() {
-            let ending = match &step {
+            let started = match &step {
                 Step::Run {
                     tool: Tool::Whack,
                     words,
-                } => match self.start_whack(words) {
-                    Ok(current) => {
-                        self.current = Some(current);
-                        return true;
-                    }
-                    Err(error) => Ending {
+                } => self.start_whack(words).map(Current::Whack),
+                Step::Say { text, status } => {
+                    sink.say(text);
+                    self.last = Some(Ending {
+                        exit_status: *status,
+                        error: None,
+                    });
+                    continue;
+                }
+                Step::Run { .. } => self.start_helper(step),
+            };
+            match started {
+                Ok(current) => {
+                    self.current = Some(current);
+                    return true;
+                }
+                // As in the script, a step's failure does not stop the next; the last counts.
+                Err(error) => {
+                    self.last = Some(Ending {
                         exit_status: rc::WHACK_PROBLEM as i32,
                         error: Some(error),
-                    },
-                },
-                other => {
-                    let mut out =
-                        ops::execute(std::slice::from_ref(other), &self.options, sink, xauth);
-                    let s = out.steps.pop();
-                    Ending {
-                        exit_status: out.exit_status,
-                        error: s.and_then(|s| s.error),
-                    }
+                    })
                 }
-            };
-            // As in the script, a step's failure does not stop the next one; the last counts.
-            self.last = Some(ending);
+            }
         }
         false
     }
 
-    fn start_whack(&mut self, words: &[String]) -> Result<Current> {
+    /// Runs `step` on a helper thread. pluto does not prompt for XAUTH while adding, so the
+    /// helper declines any prompt rather than reach the caller's callback off its thread.
+    fn start_helper(&mut self, step: Step) -> Result<Current> {
+        let (tx, rx) = mpsc::channel();
+        let mut courier = Courier {
+            tx,
+            ready: self.ready.clone(),
+        };
+        let options = self.options.clone();
+        let thread = std::thread::Builder::new()
+            .name("ipsecauto-step".into())
+            .spawn(move || {
+                let mut out = ops::execute(
+                    std::slice::from_ref(&step),
+                    &options,
+                    &mut courier,
+                    &mut ops::NoXauth,
+                );
+                let error = out.steps.pop().and_then(|s| s.error);
+                courier.send(News::Done(Ending {
+                    exit_status: out.exit_status,
+                    error,
+                }));
+            })
+            .map_err(|e| Error::from_errno("pthread_create", e))?;
+        Ok(Current::Helper(rx, Some(thread)))
+    }
+
+    fn start_whack(&mut self, words: &[String]) -> Result<Exchange> {
         let call = whack_cli::parse(words).map_err(Error::Usage)?;
         let message = self.options.profile.encode(&call.request)?;
         let rules = Rules::Whack {
@@ -214,21 +280,22 @@ impl Pending {
         };
         let exchange = Exchange::start(&call.socket, &message, rules)?;
         epoll_ctl(self.fd(), libc::EPOLL_CTL_ADD, exchange.fd())?;
-        Ok(Current { exchange })
+        Ok(exchange)
     }
 
     /// Ends the current step, taking it out of the epoll set.
     fn end_current(&mut self, ending: Ending) {
-        if let Some(c) = self.current.take() {
+        if let Some(Current::Whack(x)) = self.current.take() {
             // Closing the socket would drop it from the set too; say so explicitly anyway.
-            let _ = epoll_ctl(self.fd(), libc::EPOLL_CTL_DEL, c.exchange.fd());
+            let _ = epoll_ctl(self.fd(), libc::EPOLL_CTL_DEL, x.fd());
         }
         self.last = Some(ending);
     }
 
     /// Does what can be done without blocking. `Ok(Done)` and `Err` are final.
     pub fn advance(&mut self, sink: &mut dyn Sink, xauth: &mut dyn Xauth) -> Result<Progress> {
-        self.wake(false);
+        // Cleared before looking, so news arriving meanwhile leaves the descriptor readable.
+        wake(&self.ready, false);
         if let Some(lines) = self.show.take() {
             self.steps.clear();
             for l in lines {
@@ -245,31 +312,54 @@ impl Pending {
             return Ok(Progress::Done);
         }
         loop {
-            if self.current.is_none() && !self.start_next(sink, xauth) {
+            if self.current.is_none() && !self.start_next(sink) {
                 return match self.last.as_mut().and_then(|l| l.error.take()) {
                     Some(e) => Err(e),
                     None => Ok(Progress::Done),
                 };
             }
-            let c = self.current.as_mut().expect("a step was started");
-            let mut on_line = |l: &Line| sink.line(l);
-            match c.exchange.advance(&mut on_line, xauth) {
-                Ok(Progress::Pending) => return Ok(Progress::Pending),
-                Ok(Progress::Done) => {
-                    let x = &c.exchange;
-                    let ending = Ending {
+            let ending = match self.current.as_mut().expect("a step was started") {
+                Current::Whack(x) => match x.advance(&mut |l: &Line| sink.line(l), xauth) {
+                    Ok(Progress::Pending) => return Ok(Progress::Pending),
+                    Ok(Progress::Done) => Ending {
                         exit_status: x.exit_status(),
                         error: x.ending().missing_prefix.as_ref().map(|l| Error::Protocol {
                             line: String::from_utf8_lossy(l).into_owned(),
                         }),
-                    };
-                    self.end_current(ending);
-                }
-                Err(error) => self.end_current(Ending {
-                    exit_status: rc::WHACK_PROBLEM as i32,
-                    error: Some(error),
-                }),
-            }
+                    },
+                    Err(error) => Ending {
+                        exit_status: rc::WHACK_PROBLEM as i32,
+                        error: Some(error),
+                    },
+                },
+                Current::Helper(rx, thread) => loop {
+                    match rx.try_recv() {
+                        Ok(News::Line(l)) => sink.line(&l),
+                        Ok(News::Say(t)) => sink.say(&t),
+                        Ok(News::Done(ending)) => {
+                            // Its last act was to send this: joining takes no time, and
+                            // leaves nothing of the thread behind.
+                            if let Some(t) = thread.take() {
+                                let _ = t.join();
+                            }
+                            break ending;
+                        }
+                        Err(mpsc::TryRecvError::Empty) => return Ok(Progress::Pending),
+                        Err(mpsc::TryRecvError::Disconnected) => {
+                            break Ending {
+                                exit_status: rc::WHACK_PROBLEM as i32,
+                                error: Some(Error::Io {
+                                    call: "thread",
+                                    errno: 0,
+                                    reason: "the step's helper thread ended without a result"
+                                        .into(),
+                                }),
+                            }
+                        }
+                    }
+                },
+            };
+            self.end_current(ending);
         }
     }
 
@@ -278,7 +368,8 @@ impl Pending {
         self.last.as_ref().map_or(0, |l| l.exit_status)
     }
 
-    /// Stops at once: the current socket is closed, and no further step runs.
+    /// Stops at once: the current socket is closed (a helper thread is left to finish its
+    /// step alone, its news unread), and no further step runs.
     pub fn cancel(&mut self) {
         self.steps.clear();
         self.show = None;

@@ -95,12 +95,18 @@ impl LastError {
     }
 }
 
-/// Handles handed out and not yet freed, by address, with their type: lets every entry refuse
-/// a freed, foreign or wrongly typed pointer instead of touching it (a double free returns
-/// `IPSECAUTO_INVALID_HANDLE`).
-static LIVE: Lazy<Mutex<BTreeMap<usize, TypeId>>> = Lazy::new(|| Mutex::new(BTreeMap::new()));
+/// Handles handed out and not yet freed, by address, with their type and whether a call is
+/// using them: lets every entry refuse a freed, foreign or wrongly typed pointer instead of
+/// touching it (a double free returns `IPSECAUTO_INVALID_HANDLE`), and a handle already in use
+/// (a callback calling into its own handle, or two threads at once) instead of aliasing it.
+static LIVE: Lazy<Mutex<BTreeMap<usize, Entry>>> = Lazy::new(|| Mutex::new(BTreeMap::new()));
 
-fn live() -> std::sync::MutexGuard<'static, BTreeMap<usize, TypeId>> {
+struct Entry {
+    kind: TypeId,
+    busy: bool,
+}
+
+fn live() -> std::sync::MutexGuard<'static, BTreeMap<usize, Entry>> {
     // A panic while holding this lock cannot leave the set half-changed: recover it.
     LIVE.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -108,41 +114,83 @@ fn live() -> std::sync::MutexGuard<'static, BTreeMap<usize, TypeId>> {
 /// Moves `value` to the heap and registers it as a live handle.
 pub(crate) fn new_handle<T: 'static>(value: T) -> *mut T {
     let p = Box::into_raw(Box::new(value));
-    live().insert(p as usize, TypeId::of::<T>());
+    live().insert(
+        p as usize,
+        Entry {
+            kind: TypeId::of::<T>(),
+            busy: false,
+        },
+    );
     p
 }
 
-fn is_live<T: 'static>(live: &BTreeMap<usize, TypeId>, p: *const T) -> bool {
-    live.get(&(p as usize)) == Some(&TypeId::of::<T>())
-}
-
-/// Unregisters and drops a handle; false if it was not live.
-pub(crate) fn free_handle<T: 'static>(p: *mut T) -> bool {
-    {
-        let mut live = live();
-        if p.is_null() || !is_live(&live, p) {
-            return false;
-        }
-        live.remove(&(p as usize));
-    }
-    // SAFETY: p came from Box::into_raw in new_handle and was live until just now.
-    drop(unsafe { Box::from_raw(p) });
-    true
-}
-
-/// The handle behind `p` if it is live.
-pub(crate) fn handle<'a, T: 'static>(p: *const T) -> Outcome<&'a mut T> {
+/// Finds `p` among the live handles of type `T`.
+fn lookup<T: 'static>(live: &mut BTreeMap<usize, Entry>, p: *const T) -> Outcome<&mut Entry> {
     if p.is_null() {
         return Err(Failure::new(IPSECAUTO_NULL_ARGUMENT, "handle is NULL"));
     }
-    if !is_live(&live(), p) {
-        return Err(Failure::new(
+    match live.get_mut(&(p as usize)) {
+        Some(e) if e.kind == TypeId::of::<T>() => {
+            if e.busy {
+                Err(Failure::new(
+                    IPSECAUTO_INVALID_STATE,
+                    "handle is in use by another call (from its own callback, or another thread)",
+                ))
+            } else {
+                Ok(e)
+            }
+        }
+        _ => Err(Failure::new(
             IPSECAUTO_INVALID_HANDLE,
             "handle is not live (freed, or not made by this library)",
-        ));
+        )),
     }
-    // SAFETY: p is a live handle made by new_handle; the header requires one thread at a time.
-    Ok(unsafe { &mut *(p as *mut T) })
+}
+
+/// Unregisters and drops a handle.
+pub(crate) fn free_handle<T: 'static>(p: *mut T) -> Outcome<()> {
+    {
+        let mut live = live();
+        lookup(&mut live, p)?;
+        live.remove(&(p as usize));
+    }
+    // SAFETY: p came from Box::into_raw in new_handle, was live and unused until just now.
+    drop(unsafe { Box::from_raw(p) });
+    Ok(())
+}
+
+/// Exclusive use of a live handle for the length of one call.
+pub(crate) struct Lease<T> {
+    p: *mut T,
+}
+
+impl<T> std::ops::Deref for Lease<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the lease marks the handle busy: no other reference to it is made meanwhile.
+        unsafe { &*self.p }
+    }
+}
+
+impl<T> std::ops::DerefMut for Lease<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as for deref.
+        unsafe { &mut *self.p }
+    }
+}
+
+impl<T> Drop for Lease<T> {
+    fn drop(&mut self) {
+        if let Some(e) = live().get_mut(&(self.p as usize)) {
+            e.busy = false;
+        }
+    }
+}
+
+/// The handle behind `p` if it is live and not in use.
+pub(crate) fn handle<T: 'static>(p: *const T) -> Outcome<Lease<T>> {
+    lookup(&mut live(), p)?.busy = true;
+    Ok(Lease { p: p as *mut T })
 }
 
 /// A required string argument.
@@ -202,8 +250,8 @@ pub(crate) fn with_handle<T: Handle + 'static>(
 ) -> ipsecauto_result {
     match catch(|| handle(p)) {
         Err(e) => e.code,
-        Ok(h) => {
-            let r = catch(|| f(&mut *h));
+        Ok(mut h) => {
+            let r = catch(|| f(&mut h));
             h.last_error().record(r)
         }
     }

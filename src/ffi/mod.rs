@@ -17,15 +17,16 @@
 #![allow(clippy::missing_safety_doc)]
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-// Declared in the order the header presents them.
 mod backend;
 mod boundary;
+mod check;
 mod op;
 mod operation;
 mod operations;
 mod result;
 mod session;
 
+pub use check::*;
 pub use op::*;
 pub use operation::*;
 pub use operations::*;

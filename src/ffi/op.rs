@@ -11,6 +11,7 @@ use super::operation::ipsecauto_operation;
 use super::result::ipsecauto_result::{self, *};
 use super::session::{ipsecauto_session, Settings};
 use crate::client::{wait_readable, Progress, Xauth};
+use crate::ops::Sink;
 use crate::reply::{rc, Line, Prompt};
 
 /// Receives one line of pluto's answer: its numeric code (`rc`, such as 0 for plain output or
@@ -81,6 +82,23 @@ impl Xauth for CXauth {
             .flatten();
         buf.iter_mut().for_each(|b| *b = 0);
         answer
+    }
+}
+
+/// Hands every line to the caller's callback; text `ipsec auto` prints itself comes as a
+/// line with code 0.
+struct Lines<'a>(&'a mut dyn FnMut(&Line));
+
+impl Sink for Lines<'_> {
+    fn line(&mut self, line: &Line) {
+        (self.0)(line)
+    }
+    fn say(&mut self, text: &str) {
+        (self.0)(&Line {
+            rc: rc::COMMENT,
+            output: format!("{text}\n").into_bytes(),
+            text_start: 0,
+        })
     }
 }
 
@@ -169,7 +187,9 @@ impl Running {
                 None => queue.push_back((code, text)),
             }
         };
-        let progress = self.pending.advance(&mut on_line, &mut CXauth(cb));
+        let progress = self
+            .pending
+            .advance(&mut Lines(&mut on_line), &mut CXauth(cb));
         let outcome = match (refused, progress) {
             (Some(r), _) => {
                 self.pending.cancel();
@@ -315,7 +335,7 @@ pub extern "C" fn ipsecauto_op_next_line(
     text: *mut *const c_char,
 ) -> bool {
     catch(|| {
-        let o = handle(op)?;
+        let mut o = handle(op)?;
         let r = &mut o.running;
         r.taken = None;
         Ok(match r.queue.pop_front() {
@@ -358,7 +378,8 @@ pub extern "C" fn ipsecauto_op_errmsg(op: *const ipsecauto_op) -> *const c_char 
 
 /// Frees an operation (cancelling it if it still runs). Returns `IPSECAUTO_INVALID_HANDLE`
 /// for a pointer that is not a live operation (such as one already freed), which is then left
-/// alone; NULL is allowed and does nothing.
+/// alone, and `IPSECAUTO_INVALID_STATE` while a call uses it (from its own callback); NULL is
+/// allowed and does nothing.
 #[no_mangle]
 pub extern "C" fn ipsecauto_op_free(op: *mut ipsecauto_op) -> ipsecauto_result {
     free(op)
@@ -367,9 +388,14 @@ pub extern "C" fn ipsecauto_op_free(op: *mut ipsecauto_op) -> ipsecauto_result {
 /// `_errmsg` for any handle: its message, or a static one if the handle is unusable.
 pub(crate) fn errmsg<T: Handle + 'static>(p: *const T) -> *const c_char {
     match catch(|| handle(p)) {
-        Ok(h) => h.last_error().message.as_ptr(),
-        Err(f) if f.code == IPSECAUTO_NULL_ARGUMENT => "handle is NULL\0".as_ptr().cast(),
-        Err(_) => "handle is not live\0".as_ptr().cast(),
+        Ok(mut h) => h.last_error().message.as_ptr(),
+        Err(f) => match f.code {
+            IPSECAUTO_NULL_ARGUMENT => "handle is NULL\0",
+            IPSECAUTO_INVALID_STATE => "handle is in use by another call\0",
+            _ => "handle is not live\0",
+        }
+        .as_ptr()
+        .cast(),
     }
 }
 
@@ -378,9 +404,8 @@ pub(crate) fn free<T: 'static>(p: *mut T) -> ipsecauto_result {
     if p.is_null() {
         return IPSECAUTO_OK;
     }
-    match catch(|| Ok(free_handle(p))) {
-        Ok(true) => IPSECAUTO_OK,
-        Ok(false) => IPSECAUTO_INVALID_HANDLE,
+    match catch(|| free_handle(p)) {
+        Ok(()) => IPSECAUTO_OK,
         Err(f) => f.code,
     }
 }

@@ -72,7 +72,8 @@ pub extern "C" fn ipsecauto_session_new(out: *mut *mut ipsecauto_session) -> ips
 
 /// Frees a session. Operations started from it stay valid. Returns `IPSECAUTO_INVALID_HANDLE`
 /// for a pointer that is not a live session (such as one already freed), which is then left
-/// alone; NULL is allowed and does nothing.
+/// alone, and `IPSECAUTO_INVALID_STATE` while a call uses it (from its own callback); NULL is
+/// allowed and does nothing.
 #[no_mangle]
 pub extern "C" fn ipsecauto_session_free(session: *mut ipsecauto_session) -> ipsecauto_result {
     free(session)

@@ -254,8 +254,10 @@ def test_python_constants_match_the_header():
     for op in Op:
         assert int(values["IPSECAUTO_OP_" + op.name]) == op.value, op
     assert sum(k.startswith("IPSECAUTO_OP_") for k in values) == len(Op)
-    assert sum(not k.startswith(("IPSECAUTO_OP_", "IPSECAUTO_PROMPT_")) for k in values) == \
-        len(ipsecauto.Code)
+    assert sum(not k.startswith(("IPSECAUTO_OP_", "IPSECAUTO_PROMPT_", "IPSECAUTO_SEVERITY_"))
+               for k in values) == len(ipsecauto.Code)
+    assert [values["IPSECAUTO_SEVERITY_" + s] for s in ("FATAL", "ERROR", "WARNING")] == \
+        ["1", "2", "3"]  # as Session.check() maps them
     abi = re.search(r"#define IPSECAUTO_ABI_VERSION (\d+)", header).group(1)
     assert int(abi) == ipsecauto.ABI_VERSION
     assert ipsecauto.library_version() == ipsecauto.__version__
@@ -277,3 +279,22 @@ def test_exported_symbols_are_only_ipsecauto():
     assert funcs and all(n.split("@")[0].startswith("ipsecauto_") for n in funcs), funcs
     soname = subprocess.run(["readelf", "-d", lib], capture_output=True, text=True).stdout
     assert "Library soname: [libipsecauto.so.0]" in soname
+
+
+def test_check_reports_every_problem_with_file_and_line(tmp):
+    conf = os.path.join(tmp, "ipsec.conf")
+    with open(conf, "w") as f:
+        f.write("config setup\n\nconn a\n\tleft=198.51.100.1\n\tbogus=1\n")
+    found = ipsecauto.Session(config_file=conf).check()
+    assert found and found[0].file == conf and found[0].line == 5
+    assert found[0].severity == "fatal"
+    # libreswan's own check rejects the same file at the same line.
+    p = subprocess.run(["ipsec", "addconn", "--checkconfig", "--config", conf],
+                       capture_output=True, text=True)
+    assert p.returncode != 0 and f"{conf}:5:" in p.stderr + p.stdout
+    with open(conf, "w") as f:
+        f.write("config setup\n\nconn a\n\tleft=198.51.100.1\n\tright=198.51.100.2\n")
+    assert ipsecauto.Session(config_file=conf).check() == []
+    text = "config setup\nconn b\n\tleft=198.51.100.1\n\tbogus=1\n"
+    found = ipsecauto.Session(config_text=text, include_dir=tmp).check()
+    assert found[0].file == "<memory>" and found[0].line == 4

@@ -61,6 +61,14 @@ _PROTOTYPES = {
     "ipsecauto_op_cancel": (_c_int, [_p]),
     "ipsecauto_op_errmsg": (_str, [_p]),
     "ipsecauto_op_free": (_c_int, [_p]),
+    "ipsecauto_check": (_c_int, [_p, _out]),
+    "ipsecauto_diagnostics_count": (ctypes.c_size_t, [_p]),
+    "ipsecauto_diagnostics_get": (
+        _c_int,
+        [_p, ctypes.c_size_t, ctypes.POINTER(_str), ctypes.POINTER(_c_uint),
+         ctypes.POINTER(_str), ctypes.POINTER(_c_int)],
+    ),
+    "ipsecauto_diagnostics_free": (_c_int, [_p]),
 }
 
 _lib: Optional[ctypes.CDLL] = None

@@ -51,6 +51,16 @@ class Line(NamedTuple):
     text: str
 
 
+class Diagnostic(NamedTuple):
+    """One problem found by `Session.check()`."""
+
+    file: str
+    line: int
+    message: str
+    #: "fatal" (the file is rejected), "error" (its conn does not load) or "warning".
+    severity: str
+
+
 class Result(NamedTuple):
     """What an operation ended with: the exit status `ipsec auto` would give, and the lines."""
 
@@ -219,6 +229,28 @@ class Session:
 
     def set_config_file(self, path: Optional[str]) -> None:
         self._set("config_file", _enc(path))
+
+    def check(self) -> List[Diagnostic]:
+        """Every problem of the configuration (file or text), without talking to pluto.
+        Fatal ones mean no operation can use it; `ConfigError` is not raised: inspect the list."""
+        out = ctypes.c_void_p()
+        with self._lock:
+            r = self._c.ipsecauto_check(self._handle(), ctypes.byref(out))
+            if out.value is None:
+                self._fail(r)
+        try:
+            found = []
+            for i in range(self._c.ipsecauto_diagnostics_count(out)):
+                f, ln, m, sev = ctypes.c_char_p(), ctypes.c_uint(), ctypes.c_char_p(), ctypes.c_int()
+                self._c.ipsecauto_diagnostics_get(out, i, ctypes.byref(f), ctypes.byref(ln),
+                                                  ctypes.byref(m), ctypes.byref(sev))
+                found.append(Diagnostic(
+                    (f.value or b"").decode("utf-8", "replace"), ln.value,
+                    (m.value or b"").decode("utf-8", "replace"),
+                    {1: "fatal", 2: "error"}.get(sev.value, "warning")))
+            return found
+        finally:
+            self._c.ipsecauto_diagnostics_free(out)
 
     # -- running -------------------------------------------------------------------------
     def run(self, op: OpName, name: Optional[str] = None, *, on_line: Optional[OnLine] = None,
