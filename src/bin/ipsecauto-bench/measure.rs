@@ -44,6 +44,8 @@ pub struct Spawned {
     pub stdout_bytes: u64,
     /// ru_maxrss of the child, KiB.
     pub max_rss_kib: u64,
+    /// User plus system time of the child (and its waited-for children).
+    pub cpu: Duration,
 }
 
 fn exit_code(status: ExitStatus) -> i32 {
@@ -81,6 +83,7 @@ pub fn spawn_measured(prog: &str, args: &[&str]) -> io::Result<Spawned> {
         status: ExitStatus::from_raw(field(&kv, "wait_status")? as i32),
         stdout_bytes: field(&kv, "stdout_bytes")?,
         max_rss_kib: field(&kv, "max_rss_kib")?,
+        cpu: Duration::from_nanos(field(&kv, "cpu_ns")?),
     })
 }
 
@@ -95,11 +98,12 @@ pub fn child_spawn(args: &[String]) -> io::Result<()> {
         .map(|d| format!(" first_ns={}", d.as_nanos()))
         .unwrap_or_default();
     println!(
-        "elapsed_ns={}{first} wait_status={} stdout_bytes={} max_rss_kib={}",
+        "elapsed_ns={}{first} wait_status={} stdout_bytes={} max_rss_kib={} cpu_ns={}",
         s.elapsed.as_nanos(),
         s.status.into_raw(),
         s.stdout_bytes,
-        s.max_rss_kib
+        s.max_rss_kib,
+        s.cpu.as_nanos()
     );
     Ok(())
 }
@@ -149,7 +153,22 @@ pub fn spawn_rusage(cmd: &mut Command) -> io::Result<Spawned> {
         status: ExitStatus::from_raw(status),
         stdout_bytes,
         max_rss_kib: ru.ru_maxrss as u64,
+        cpu: cpu_time(&ru),
     })
+}
+
+fn cpu_time(ru: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// User plus system time this process has used so far.
+pub fn own_cpu_time() -> Duration {
+    // SAFETY: zeroed rusage is a valid value for getrusage to fill.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: ru is valid for writing.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    cpu_time(&ru)
 }
 
 /// A field of /proc/self/status, in KiB (VmHWM: peak resident set; VmRSS: current).

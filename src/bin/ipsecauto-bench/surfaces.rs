@@ -3,9 +3,6 @@
 //! that is missing answers `None` (or an error saying why), and the report then says "not yet
 //! measurable" instead of a number; bringing a part in or changing its API touches only its
 //! function here.
-//!
-//! Adding one connection in-process is measured through `Session::add`; until that reaches
-//! addconn, through `add_one`.
 
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_uint, c_void};
@@ -55,9 +52,23 @@ pub fn whole_file_add(socket: &Path, config: &Path) -> Option<Result<()>> {
     Some(addconn_pass(&a))
 }
 
-/// Our check-only pass over `config` (what `ipsec addconn --checkconfig` does). Runs in a
-/// child process, whose peak memory is then measured.
+/// Our check-only pass over `config`, as the C ABI's `ipsecauto_check` runs it: the language
+/// only, every problem at once. Runs in a child process, whose peak memory is then measured.
 pub fn check_only(config: &Path) -> Option<Result<()>> {
+    let problems: Vec<String> = ipsecauto::config::check_file(config)
+        .into_iter()
+        .filter(|d| d.severity <= ipsecauto::config::Severity::Error)
+        .map(|d| format!("{}:{}: {}", d.file.display(), d.line, d.message))
+        .collect();
+    Some(if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    })
+}
+
+/// Our addconn's `--checkconfig`, in-process: every conn loaded as addconn loads it.
+pub fn addconn_checkconfig(config: &Path) -> Option<Result<()>> {
     let a = Args {
         checkconfig: true,
         ..args(config)
@@ -74,17 +85,6 @@ pub fn addconn_requests(config: &Path) -> ipsecauto::Result<Vec<Request>> {
         all.extend(addconn::requests_for(&cfg, c, &SystemEnv)?);
     }
     Ok(all)
-}
-
-/// Adding one conn in-process while `Session::add` is not wired to addconn yet: addconn's own
-/// entry point, as `Session::add` will call it.
-pub fn add_one(socket: &Path, config: &Path, name: &str) -> Option<Result<()>> {
-    let a = Args {
-        ctlsocket: socket.to_path_buf(),
-        names: vec![name.to_string()],
-        ..args(config)
-    };
-    Some(addconn_pass(&a))
 }
 
 /// Operations through the C ABI (`ipsecauto_*`), called as a C caller calls them: a session
