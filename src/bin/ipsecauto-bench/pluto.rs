@@ -169,6 +169,26 @@ impl Pluto {
         self.launch()
     }
 
+    /// The CPU time (user + system) pluto has used since it started.
+    pub fn cpu_time(&self) -> Duration {
+        let Some(c) = &self.child else {
+            return Duration::ZERO;
+        };
+        let stat = fs::read_to_string(format!("/proc/{}/stat", c.id())).unwrap_or_default();
+        // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<u64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+        let ticks: u64 = f.iter().sum();
+        Duration::from_nanos(ticks * 1_000_000_000 / hz)
+    }
+
     pub fn socket_str(&self) -> &str {
         self.socket.to_str().expect("temp dir path is UTF-8")
     }
