@@ -786,7 +786,8 @@ fn bulk(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
     ));
     cpu.caption(
         "Client CPU: user + system time of `addconn` (rusage), of our pass or of the floor's \
-         loop (in this process). pluto CPU: from /proc/PID/stat, across the run. Where the \
+         loop (in this process). pluto CPU: from /proc/PID/stat, across the run, in the kernel's \
+         10 ms ticks. Where the \
          wall time exceeds client + pluto CPU, the difference is waiting: each message is a \
          round trip, and on a shared machine, for a CPU."
             .to_string(),

@@ -74,6 +74,27 @@ pub fn load_average() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The commit measured; "-dirty" if the sources differ from it (the report itself aside).
+fn revision() -> String {
+    let commit = command_line("git", &["rev-parse", "--short", "HEAD"]);
+    let clean = Command::new("git")
+        .args([
+            "diff",
+            "--quiet",
+            "HEAD",
+            "--",
+            ".",
+            ":(exclude)BENCHMARKS.md",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if clean {
+        commit
+    } else {
+        format!("{commit}-dirty")
+    }
+}
+
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -111,11 +132,7 @@ impl Report {
                 ("libreswan", command_line("ipsec", &["--version"])),
                 (
                     "libipsecauto",
-                    format!(
-                        "{} ({})",
-                        env!("CARGO_PKG_VERSION"),
-                        command_line("git", &["describe", "--always", "--dirty"])
-                    ),
+                    format!("{} ({})", env!("CARGO_PKG_VERSION"), revision()),
                 ),
             ],
             tables: Vec::new(),
