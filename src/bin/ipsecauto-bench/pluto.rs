@@ -53,7 +53,14 @@ fn sweep_stale(tmp: &Path) {
         let alive = unsafe { libc::kill(pid, 0) } == 0
             || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
         if !alive {
-            let _ = fs::remove_dir_all(e.path());
+            // A pluto orphaned by a killed run may still be removing its own files as it
+            // exits: try again if a removal races with it.
+            for _ in 0..5 {
+                if fs::remove_dir_all(e.path()).is_ok() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
         }
     }
 }
