@@ -29,18 +29,21 @@ typedef struct {
 	unsigned ticks; /* main-loop iterations seen while the operation ran */
 } plugin;
 
+/* West's side of an IKEv1 PSK + XAUTH connection (the test scene's addresses). */
 static const char config_template[] =
 	"config setup\n"
 	"\n"
 	"conn %s\n"
-	"\tleft=198.51.100.1\n"
-	"\tright=198.51.100.2\n"
-	"\tauthby=secret\n"
 	"\tikev2=no\n"
+	"\tauthby=secret\n"
+	"\tleft=198.51.100.45\n"
+	"\tleftid=@west\n"
 	"\tleftxauthclient=yes\n"
+	"\tright=198.51.100.23\n"
+	"\trightid=@east\n"
 	"\trightxauthserver=yes\n"
-	"\tleftmodecfgclient=yes\n"
-	"\tauto=add\n";
+	"\txauthby=alwaysok\n"
+	"\tretransmit-timeout=1s\n";
 
 static int on_line(void *userdata, unsigned int rc, const char *text)
 {

@@ -11,17 +11,20 @@ import sys
 
 import ipsecauto
 
+# West's side of an IKEv1 PSK + XAUTH connection (the test scene's addresses).
 CONFIG = """config setup
 
 conn {name}
-\tleft=198.51.100.1
-\tright=198.51.100.2
-\tauthby=secret
 \tikev2=no
+\tauthby=secret
+\tleft=198.51.100.45
+\tleftid=@west
 \tleftxauthclient=yes
+\tright=198.51.100.23
+\trightid=@east
 \trightxauthserver=yes
-\tleftmodecfgclient=yes
-\tauto=add
+\txauthby=alwaysok
+\tretransmit-timeout=1s
 """
 
 

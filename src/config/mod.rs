@@ -18,6 +18,7 @@
 //! Settings are keyed by [`Kw`] (per conn), [`EndKw`] (per end, `left…`/`right…`) and
 //! [`SetupKw`] (`config setup`): one variant per 4.10 field, so aliases share a key.
 
+pub mod builder;
 mod convert;
 pub mod gen;
 pub mod keywords;
@@ -28,6 +29,7 @@ mod resolve;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use builder::ConnBuilder;
 pub use keywords::{lookup, EndKw, Field, Kw, KwDef, SetupKw, Type};
 
 use crate::error::{Error, Location};

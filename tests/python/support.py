@@ -135,9 +135,28 @@ class Pluto:
 
     READY = "loading secrets from"
 
-    def __init__(self, conns: str = "", setup: Sequence[str] = ()) -> None:
+    def __init__(self, conns: str = "", setup: Sequence[str] = (),
+                 address: Optional[str] = "198.51.100.1/24") -> None:
+        """With `address`, pluto runs in a network namespace of its own where a dummy
+        interface has that address, so connections from it orient."""
         if os.geteuid() != 0:
             raise AssertionError("the live tests need root (they start a private pluto)")
+        self.netns: Optional[str] = None
+        if address:
+            self.netns = f"ipsecauto-py-{os.getpid()}-{id(self) % 100000}"
+            # A veth pair inside the namespace (this kernel has no dummy links).
+            try:
+                for cmd in (["ip", "netns", "add", self.netns],
+                            ["ip", "-n", self.netns, "link", "set", "lo", "up"],
+                            ["ip", "-n", self.netns, "link", "add", "v0", "type", "veth",
+                             "peer", "name", "v1"],
+                            ["ip", "-n", self.netns, "addr", "add", address, "dev", "v0"],
+                            ["ip", "-n", self.netns, "link", "set", "v1", "up"],
+                            ["ip", "-n", self.netns, "link", "set", "v0", "up"]):
+                    subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+            except subprocess.CalledProcessError as e:
+                subprocess.run(["ip", "netns", "del", self.netns], capture_output=True)
+                raise AssertionError(f"{e.cmd}: {e.stderr.decode()}") from e
         self.dir = tempfile.mkdtemp(prefix="ipsecauto-py-pluto-")
         self.rundir = os.path.join(self.dir, "run")
         self.nssdir = os.path.join(self.dir, "nss")
@@ -154,8 +173,9 @@ class Pluto:
         with open(self.secrets, "w") as f:
             f.write("")
         self.stderr = open(os.path.join(self.dir, "pluto.stderr"), "w")
+        prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
         self.proc = subprocess.Popen(
-            ["ipsec", "pluto", "--nofork", "--config", self.conf, "--rundir", self.rundir,
+            prefix + ["ipsec", "pluto", "--nofork", "--config", self.conf, "--rundir", self.rundir,
              "--nssdir", self.nssdir],
             stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr,
             start_new_session=True)
@@ -196,3 +216,53 @@ class Pluto:
                 self.proc.wait()
         self.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.netns:
+            subprocess.run(["ip", "netns", "del", self.netns], capture_output=True, timeout=30)
+            self.netns = None
+
+
+class Scene:
+    """The two-host scene of scripts/scene.sh (west 198.51.100.45, east 198.51.100.23, each
+    with a private pluto in its own namespace); `env` holds scene.env's paths."""
+
+    SCRIPT = os.path.join(REPO, "scripts", "scene.sh")
+
+    def __init__(self) -> None:
+        if os.geteuid() != 0:
+            raise AssertionError("the scene needs root (namespaces and plutos)")
+        self.name = f"py{os.getpid()}x{id(self) % 10000}"
+        up = subprocess.run(["bash", self.SCRIPT, "-n", self.name, "up"], capture_output=True,
+                            text=True, timeout=120)
+        if up.returncode != 0:
+            self.down()
+            raise AssertionError(f"scene up failed: {up.stdout}{up.stderr}")
+        self.env = {}
+        with open(f"/run/ipsecauto-scene-{self.name}/scene.env") as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                self.env[k] = v
+
+    def side(self, side: str, key: str) -> str:
+        return self.env[f"{side.upper()}_{key}"]
+
+    def setup_side(self, side: str, conns: str, secrets: str) -> None:
+        with open(self.side(side, "CONNS"), "w") as f:
+            f.write(conns)
+        with open(self.side(side, "SECRETS"), "w") as f:
+            f.write(secrets)
+        subprocess.run(["ipsec", "whack", "--ctlsocket", self.side(side, "CTL"),
+                        "--rereadsecrets"], check=True, capture_output=True, timeout=30)
+
+    def auto(self, side: str, args: Sequence[str]) -> subprocess.CompletedProcess:
+        return subprocess.run(["ip", "netns", "exec", self.side(side, "NS"), "ipsec", "auto",
+                               "--config", self.side(side, "CONF"), "--ctlsocket",
+                               self.side(side, "CTL"), *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def log(self, side: str) -> str:
+        with open(self.side(side, "LOG"), errors="replace") as f:
+            return f.read()
+
+    def down(self) -> None:
+        subprocess.run(["bash", self.SCRIPT, "-n", self.name, "down"], capture_output=True,
+                       timeout=120)

@@ -36,3 +36,50 @@ def test_iterator_and_asyncio_against_pluto(pluto):
         assert lines and lines == s.status().lines[: len(lines)] or lines
         r = asyncio.run(s.run_async("listpubkeys"))
         assert r.exit_status == 0
+
+
+CONF = """config setup
+
+conn py-west
+\tleft=198.51.100.1
+\tright=198.51.100.2
+\tauthby=secret
+\tauto=add
+"""
+
+
+def test_a_connections_life_from_memory(pluto, tmp):
+    with ipsecauto.Session(pluto.ctl, config_text=CONF, include_dir=tmp) as s:
+        assert s.check() == []
+        added = s.add("py-west")
+        assert added.exit_status == 0
+        assert '"py-west"' in support.run_oracle(pluto.ctl, ["--status"]).stdout.decode()
+        # The same add again: pluto refuses a duplicate name, as it does for ipsec auto.
+        again = s.add("py-west", check=False)
+        conf = f"{tmp}/ipsec.conf"
+        with open(conf, "w") as f:
+            f.write(CONF)
+        oracle = support.run_oracle(pluto.ctl, ["--config", conf, "--add", "py-west"])
+        assert again.exit_status == oracle.returncode
+        with ipsecauto.Session(pluto.ctl, asynchronous=True) as a:
+            up = a.up("py-west", check=False)
+        oracle = support.run_oracle(pluto.ctl, ["--asynchronous", "--up", "py-west"])
+        assert up.exit_status == oracle.returncode == 0
+        assert s.down("py-west").exit_status == 0
+        assert s.route("py-west").exit_status == 0
+        assert s.unroute("py-west").exit_status == 0
+        assert s.replace("py-west").exit_status == 0
+        s.delete("py-west")
+        assert '"py-west"' not in support.run_oracle(pluto.ctl, ["--status"]).stdout.decode()
+
+
+def test_a_config_error_carries_file_and_line(pluto, tmp):
+    conf = f"{tmp}/bad.conf"
+    with open(conf, "w") as f:
+        f.write("config setup\n\nconn x\n\tleft=198.51.100.1\n\tbogus=1\n")
+    with ipsecauto.Session(pluto.ctl, config_file=conf) as s:
+        with pytest.raises(ipsecauto.ConfigError) as e:
+            s.add("x")
+    assert (e.value.file, e.value.line) == (conf, 5)
+    oracle = support.run_oracle(pluto.ctl, ["--config", conf, "--add", "x"])
+    assert e.value.exit_status == oracle.returncode
