@@ -619,7 +619,7 @@ fn bulk(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
         &[
             "connections",
             "`addconn --autoall`",
-            "our whole-file pass",
+            "our whole-file pass (`Session::add_all`)",
             "floor (pre-encoded messages)",
             "autoall vs floor",
             "ours vs floor",
@@ -804,7 +804,7 @@ const ADDCONN: &str = "/usr/libexec/ipsec/addconn";
 const PARSE_PASSES: [(&str, &str); 2] = [
     (
         "check",
-        "our check-only pass (`config::check_file`, as `ipsecauto_check`)",
+        "our check-only pass (`Session::check`, `ipsecauto_check`)",
     ),
     (
         "checkconfig",

@@ -41,21 +41,29 @@ fn args(config: &Path) -> Args {
     )
 }
 
-/// Our whole-file pass: every `auto=add` conn of `config` added to the pluto at `socket`, as
-/// `ipsec addconn --autoall` does.
-pub fn whole_file_add(socket: &Path, config: &Path) -> Option<Result<()>> {
-    let a = Args {
-        ctlsocket: socket.to_path_buf(),
-        autoall: true,
-        ..args(config)
-    };
-    Some(addconn_pass(&a))
+fn session(socket: &Path, config: &Path) -> ipsecauto::Session {
+    let mut s = ipsecauto::Session::with_socket(socket);
+    s.options.config = ipsecauto::ConfigSource::File(config.to_path_buf());
+    s
 }
 
-/// Our check-only pass over `config`, as the C ABI's `ipsecauto_check` runs it: the language
+/// Our whole-file pass (`Session::add_all`): every `auto=add` conn of `config` added to the
+/// pluto at `socket`, as `ipsec addconn --autoall` does.
+pub fn whole_file_add(socket: &Path, config: &Path) -> Option<Result<()>> {
+    let mut complaints = Vec::new();
+    let r = session(socket, config).add_all(&mut |_| {}, &mut |d| complaints.push(d.to_string()));
+    Some(match r {
+        Ok(0) if complaints.is_empty() => Ok(()),
+        Ok(code) => Err(format!("exit {code}: {}", complaints.join("; "))),
+        Err(e) => Err(e.to_string()),
+    })
+}
+
+/// Our check-only pass (`Session::check`, as the C ABI's `ipsecauto_check`): the language
 /// only, every problem at once. Runs in a child process, whose peak memory is then measured.
 pub fn check_only(config: &Path) -> Option<Result<()>> {
-    let problems: Vec<String> = ipsecauto::config::check_file(config)
+    let problems: Vec<String> = session(Path::new("/nonexistent"), config)
+        .check()
         .into_iter()
         .filter(|d| d.severity <= ipsecauto::config::Severity::Error)
         .map(|d| format!("{}:{}: {}", d.file.display(), d.line, d.message))
