@@ -5,6 +5,7 @@
 //! function here.
 
 use std::ffi::{CStr, CString};
+use std::mem::transmute;
 use std::os::raw::{c_char, c_int, c_uint, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -95,11 +96,45 @@ pub fn addconn_requests(config: &Path) -> ipsecauto::Result<Vec<Request>> {
     Ok(all)
 }
 
-/// Operations through the C ABI (`ipsecauto_*`), called as a C caller calls them: a session
-/// handle, C strings, a line callback, result codes. (The functions are linked in from the
-/// crate rather than loaded from libipsecauto.so: the same code, without dlopen.)
+/// The shared library the C ABI and Python columns load: next to this program.
+fn shared_library() -> Result<std::path::PathBuf> {
+    let lib = std::env::current_exe()
+        .map_err(|e| e.to_string())?
+        .with_file_name("libipsecauto.so");
+    if lib.exists() {
+        Ok(lib)
+    } else {
+        Err(format!("{} is not built", lib.display()))
+    }
+}
+
+type Session = c_void;
+type LineCallback = unsafe extern "C" fn(*mut c_void, c_uint, *const c_char) -> c_int;
+
+type SessionNew = unsafe extern "C" fn(*mut *mut Session) -> c_int;
+type SessionFree = unsafe extern "C" fn(*mut Session) -> c_int;
+type SessionErrmsg = unsafe extern "C" fn(*const Session) -> *const c_char;
+type SetString = unsafe extern "C" fn(*mut Session, *const c_char) -> c_int;
+type SetLineCallback =
+    unsafe extern "C" fn(*mut Session, Option<LineCallback>, *mut c_void) -> c_int;
+type Run = unsafe extern "C" fn(*mut Session, c_uint, *const c_char, *mut c_int) -> c_int;
+
+/// The entry points the C ABI column calls, looked up in libipsecauto.so.
+struct Entries {
+    session_new: SessionNew,
+    session_free: SessionFree,
+    session_errmsg: SessionErrmsg,
+    set_ctl_socket: SetString,
+    set_config_file: SetString,
+    set_line_callback: SetLineCallback,
+    run: Run,
+}
+
+/// Operations through the C ABI, as a C program makes them: libipsecauto.so loaded with
+/// dlopen, a session handle, C strings, a line callback, result codes.
 pub struct CAbi {
-    session: *mut ffi::ipsecauto_session,
+    f: Entries,
+    session: *mut Session,
 }
 
 /// The line callback a C caller would pass: it looks at each line and keeps nothing.
@@ -111,27 +146,72 @@ fn c_string(p: &Path) -> Result<CString> {
     CString::new(p.as_os_str().as_bytes()).map_err(|e| e.to_string())
 }
 
+const OK: c_int = ffi::ipsecauto_result::IPSECAUTO_OK as c_int;
+const STATUS: c_int = ffi::ipsecauto_result::IPSECAUTO_STATUS as c_int;
+
+fn load() -> Result<Entries> {
+    let lib = c_string(&shared_library()?)?;
+    // SAFETY: dlopen with a valid path; the library stays loaded for the process's life.
+    let h = unsafe { libc::dlopen(lib.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+    if h.is_null() {
+        return Err("dlopen libipsecauto.so failed".into());
+    }
+    let sym = |name: &str| -> Result<*mut c_void> {
+        let n = CString::new(name).map_err(|e| e.to_string())?;
+        // SAFETY: h is a live handle, n a valid C string.
+        let p = unsafe { libc::dlsym(h, n.as_ptr()) };
+        if p.is_null() {
+            Err(format!("libipsecauto.so lacks {name}"))
+        } else {
+            Ok(p)
+        }
+    };
+    // SAFETY: each symbol has the signature include/ipsecauto.h declares for it.
+    unsafe {
+        Ok(Entries {
+            session_new: transmute::<*mut c_void, SessionNew>(sym("ipsecauto_session_new")?),
+            session_free: transmute::<*mut c_void, SessionFree>(sym("ipsecauto_session_free")?),
+            session_errmsg: transmute::<*mut c_void, SessionErrmsg>(sym(
+                "ipsecauto_session_errmsg",
+            )?),
+            set_ctl_socket: transmute::<*mut c_void, SetString>(sym(
+                "ipsecauto_session_set_ctl_socket",
+            )?),
+            set_config_file: transmute::<*mut c_void, SetString>(sym(
+                "ipsecauto_session_set_config_file",
+            )?),
+            set_line_callback: transmute::<*mut c_void, SetLineCallback>(sym(
+                "ipsecauto_session_set_line_callback",
+            )?),
+            run: transmute::<*mut c_void, Run>(sym("ipsecauto_run")?),
+        })
+    }
+}
+
 impl CAbi {
     pub fn open(socket: &Path, config: &Path) -> Option<Result<CAbi>> {
+        let f = match load() {
+            Ok(f) => f,
+            Err(e) => return Some(Err(e)),
+        };
         let mut session = std::ptr::null_mut();
-        if ffi::ipsecauto_session_new(&mut session) != ffi::ipsecauto_result::IPSECAUTO_OK {
+        // SAFETY: session is a valid out-pointer.
+        if unsafe { (f.session_new)(&mut session) } != OK {
             return Some(Err("ipsecauto_session_new failed".into()));
         }
-        let c = CAbi { session };
+        let c = CAbi { f, session };
         let setup = || -> Result<()> {
             let (sock, conf) = (c_string(socket)?, c_string(config)?);
-            for r in [
-                ffi::ipsecauto_session_set_ctl_socket(c.session, sock.as_ptr()),
-                ffi::ipsecauto_session_set_config_file(c.session, conf.as_ptr()),
-                ffi::ipsecauto_session_set_line_callback(
-                    c.session,
-                    Some(ignore_line),
-                    std::ptr::null_mut(),
-                ),
-            ] {
-                if r != ffi::ipsecauto_result::IPSECAUTO_OK {
-                    return Err(c.errmsg());
-                }
+            // SAFETY: a live session and valid C strings, copied by the library.
+            let results = unsafe {
+                [
+                    (c.f.set_ctl_socket)(c.session, sock.as_ptr()),
+                    (c.f.set_config_file)(c.session, conf.as_ptr()),
+                    (c.f.set_line_callback)(c.session, Some(ignore_line), std::ptr::null_mut()),
+                ]
+            };
+            if results.iter().any(|&r| r != OK) {
+                return Err(c.errmsg());
             }
             Ok(())
         };
@@ -139,7 +219,8 @@ impl CAbi {
     }
 
     fn errmsg(&self) -> String {
-        let m = ffi::ipsecauto_session_errmsg(self.session);
+        // SAFETY: a live session.
+        let m = unsafe { (self.f.session_errmsg)(self.session) };
         if m.is_null() {
             return "unknown error".into();
         }
@@ -166,11 +247,9 @@ impl CAbi {
             std::ptr::null()
         };
         let mut exit = -1;
-        let r = ffi::ipsecauto_run(self.session, code as c_uint, name_ptr, &mut exit);
-        match r {
-            ffi::ipsecauto_result::IPSECAUTO_OK | ffi::ipsecauto_result::IPSECAUTO_STATUS => {
-                Ok(exit)
-            }
+        // SAFETY: a live session, a valid (or null) name and out-pointer.
+        match unsafe { (self.f.run)(self.session, code as c_uint, name_ptr, &mut exit) } {
+            OK | STATUS => Ok(exit),
             _ => Err(self.errmsg()),
         }
     }
@@ -178,7 +257,8 @@ impl CAbi {
 
 impl Drop for CAbi {
     fn drop(&mut self) {
-        ffi::ipsecauto_session_free(self.session);
+        // SAFETY: the session came from session_new and is freed once.
+        unsafe { (self.f.session_free)(self.session) };
     }
 }
 
@@ -194,12 +274,10 @@ pub fn python(
     runs: usize,
 ) -> Option<Result<Vec<Result<Timings>>>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = std::env::current_exe()
-        .ok()?
-        .with_file_name("libipsecauto.so");
-    if !lib.exists() {
-        return Some(Err(format!("{} is not built", lib.display())));
-    }
+    let lib = match shared_library() {
+        Ok(l) => l,
+        Err(e) => return Some(Err(e)),
+    };
     let out = Command::new("python3")
         .arg(root.join("scripts/bench-python.py"))
         .arg(socket)
