@@ -95,7 +95,10 @@ pub fn bulk(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
                 None => {
                     ours_missing = Some("not yet measurable (config/addconn in progress)".into())
                 }
-                Some(Err(e)) => ours_missing = Some(format!("failed: {e}")),
+                Some(Err(e)) => {
+                    rep.failure(format!("bulk add of {n}, our whole-file pass: {e}"));
+                    ours_missing = Some("failed (see notes)".into())
+                }
                 Some(Ok(_)) => {
                     let run = BulkRun {
                         wall: t0.elapsed(),

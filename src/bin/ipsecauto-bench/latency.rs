@@ -252,8 +252,8 @@ pub fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
                     s: summarize(times.iter().map(|&ns| Duration::from_nanos(ns)).collect()),
                     exit: Some(*exit),
                 },
-                Ok(_) => Cell::Missing("no runs".into()),
-                Err(e) => Cell::Missing(e.clone()),
+                Ok(_) => Cell::Missing("failed: no runs".into()),
+                Err(e) => Cell::Missing(format!("failed: {e}")),
             },
         };
         let to_cells = |runs: Vec<Runs>, row: usize| -> Vec<Cell> {
@@ -262,7 +262,7 @@ pub fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
                 .map(|(r, via)| match (via, r.failed) {
                     (Via::Python, _) => python_cell(row),
                     (_, Some(e)) if e.starts_with("not yet") => Cell::Missing(e),
-                    (_, Some(e)) => Cell::Missing(format!("not yet measurable: {e}")),
+                    (_, Some(e)) => Cell::Missing(format!("failed: {e}")),
                     (_, None) => Cell::Measured {
                         s: summarize(r.times),
                         exit: known(r.exit),
@@ -302,10 +302,9 @@ pub fn latency(plan: &Plan, pluto: &mut Pluto, rep: &mut Report) -> Result<()> {
         for (col, c) in row.iter().enumerate() {
             r.push(match c {
                 Cell::Measured { s, .. } => format!("{} / {}", fmt_dur(s.median), fmt_dur(s.p99)),
-                // Long reasons (with paths) would swamp the table.
-                Cell::Missing(why) if why.len() > 60 => {
-                    rep.note(format!("{label}, {}: {why}", report::COLUMN_NAMES[col]));
-                    "not measurable (see notes)".into()
+                Cell::Missing(why) if why.starts_with("failed") => {
+                    rep.failure(format!("{label}, {}: {why}", report::COLUMN_NAMES[col]));
+                    "failed (see notes)".into()
                 }
                 Cell::Missing(why) => why.clone(),
             });

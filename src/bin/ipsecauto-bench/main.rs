@@ -187,6 +187,9 @@ fn run() -> Result<()> {
         std::fs::write(out, &text)?;
         eprintln!("wrote {}", out.display());
     }
+    if rep.failures() > 0 {
+        return Err(format!("{} measurements failed (see the notes)", rep.failures()).into());
+    }
     Ok(())
 }
 

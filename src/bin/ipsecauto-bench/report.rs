@@ -54,6 +54,7 @@ pub struct Report {
     tables: Vec<Table>,
     targets: Vec<Target>,
     notes: Vec<String>,
+    failures: usize,
 }
 
 fn command_line(prog: &str, args: &[&str]) -> String {
@@ -138,6 +139,7 @@ impl Report {
             tables: Vec::new(),
             targets: Vec::new(),
             notes: Vec::new(),
+            failures: 0,
         })
     }
 
@@ -151,6 +153,16 @@ impl Report {
 
     pub fn note(&mut self, n: String) {
         self.notes.push(n);
+    }
+
+    /// A measurement that should have worked and did not: noted, and the run fails.
+    pub fn failure(&mut self, what: String) {
+        self.failures += 1;
+        self.notes.push(format!("**Failed**: {what}"));
+    }
+
+    pub fn failures(&self) -> usize {
+        self.failures
     }
 
     /// A target of the issue: `met` is `None` while it cannot be measured.
