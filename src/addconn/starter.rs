@@ -137,6 +137,9 @@ pub struct StarterEnd {
     pub addr: Option<IpAddr>,
     pub nexttype: u64,
     pub nexthop: Option<IpAddr>,
+    /// Padding bytes 4.10's `ip_address` copies carry (see `End::host_addr_pad`).
+    pub addr_pad: [u8; 3],
+    pub nexthop_pad: [u8; 3],
     pub id: Option<String>,
     pub has_client: bool,
     pub subnet: Option<Subnet>,
@@ -166,6 +169,8 @@ impl StarterEnd {
             addr: None,
             nexttype: kh::NOTSET,
             nexthop: None,
+            addr_pad: [0; 3],
+            nexthop_pad: [0; 3],
             id: None,
             has_client: false,
             subnet: None,

@@ -103,6 +103,16 @@ fn end_of(e: &StarterEnd) -> Result<End, String> {
         send_ca: false,
         certtype: 0,
         host_addr_name: e.host_string().map(str::to_string),
+        host_addr_pad: if host_addr.is_some() {
+            e.addr_pad
+        } else {
+            [0; 3]
+        },
+        host_nexthop_pad: if e.nexttype == kh::IPADDR {
+            e.nexthop_pad
+        } else {
+            [0; 3]
+        },
     })
 }
 
