@@ -290,23 +290,31 @@ fn config_name(src: &ConfigSource) -> String {
     }
 }
 
-/// Loads the configuration as addconn does; failure is 4.10's "cannot load config" (exit 3).
+/// Loads the configuration as addconn does. On failure 4.10 prints
+/// [`load_failure_message`] and exits 3.
 pub fn load_config(src: &ConfigSource) -> Result<Config> {
-    let r = match src {
+    match src {
         ConfigSource::File(p) => config::load_file(p),
         ConfigSource::Text {
             text,
             name,
             include_base,
         } => config::load_str(text, name, include_base),
-    };
-    r.map_err(|e| match e {
-        Error::Config { at, message } => Error::Config {
-            at,
-            message: format!("cannot load config '{}': {message}", config_name(src)),
-        },
-        other => other,
-    })
+    }
+}
+
+/// 4.10's words when the configuration cannot be loaded (`cannot load config 'F': F:L: …`).
+pub fn load_failure_message(src: &ConfigSource, e: &Error) -> String {
+    format!("cannot load config '{}': {e}", config_name(src))
+}
+
+/// The exit status 4.10's addconn gives for an error `run` returns.
+pub fn exit_status_for(e: &Error) -> i32 {
+    match e {
+        Error::Config { .. } | Error::ConfigIo { .. } => 3,
+        Error::Usage(_) => 10,
+        _ => 255,
+    }
 }
 
 /// Sends one message and reads pluto's answer under addconn's rules; returns the status
