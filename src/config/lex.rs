@@ -15,6 +15,10 @@ use super::keywords::{self, Ends, KwDef, Type};
 /// 4.10's MAX_INCLUDE_DEPTH: the main file plus nine nested includes.
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 10;
 
+/// Our bound on the text read through includes (files read again count again): 4.10 has
+/// none, but include fan-out (a glob of files that include the glob) grows exponentially.
+pub(crate) const MAX_INCLUDED_BYTES: usize = 128 << 20;
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Kind {
     Eof,
@@ -93,6 +97,14 @@ pub(crate) struct Lexer {
     pub notes: Vec<Note>,
     last_file: u32,
     last_line: u32,
+    /// Bytes of included text read so far.
+    included: usize,
+    /// Set when [`MAX_INCLUDED_BYTES`] was passed: (file, line, message) of the include.
+    pub too_big: Option<(u32, u32, String)>,
+    /// The `include` line being processed (where include problems are reported).
+    include_at: (u32, u32),
+    /// Last brace scan in VALUE state: (data, from, stop, position of the last '}').
+    brace_scan: (u32, usize, usize, Option<usize>),
 }
 
 fn is_blank(c: u8) -> bool {
@@ -112,6 +124,10 @@ impl Lexer {
             notes: Vec::new(),
             last_file: 0,
             last_line: 1,
+            included: 0,
+            too_big: None,
+            include_at: (0, 1),
+            brace_scan: (u32::MAX, 0, 0, None),
         };
         let file = lx.file_id(&name);
         lx.datas.push(data);
@@ -143,16 +159,8 @@ impl Lexer {
         &self.datas[t.data as usize][t.start..t.end]
     }
 
-    /// Where the scanner is now (4.10's current file and line).
-    pub fn position(&self) -> (u32, u32) {
-        match self.stack.last().and_then(|f| f.src.as_ref()) {
-            Some(s) => (s.file, s.line),
-            None => (self.last_file, self.last_line),
-        }
-    }
-
     fn note(&mut self, message: String) {
-        let (file, line) = self.position();
+        let (file, line) = self.include_at;
         self.notes.push(Note {
             file,
             line,
@@ -162,6 +170,9 @@ impl Lexer {
 
     pub fn next(&mut self) -> Tok {
         loop {
+            if self.too_big.is_some() {
+                return self.tok_eof();
+            }
             let Some(frame) = self.stack.last_mut() else {
                 return self.tok_eof();
             };
@@ -223,7 +234,20 @@ impl Lexer {
                 frame.next += 1;
                 let file = self.file_id(&path);
                 match self.read(&path) {
+                    Ok(data)
+                        if self.included + self.datas[data as usize].len() > MAX_INCLUDED_BYTES =>
+                    {
+                        let (file, line) = self.include_at;
+                        let m = format!(
+                            "includes amount to more than {} MiB of configuration (at '{}')",
+                            MAX_INCLUDED_BYTES >> 20,
+                            path.display()
+                        );
+                        self.too_big = Some((file, line, m));
+                        return false;
+                    }
                     Ok(data) => {
+                        self.included += self.datas[data as usize].len();
                         let f = self.stack.last_mut().expect("frame");
                         f.src = Some(Source {
                             file,
@@ -432,11 +456,23 @@ impl Lexer {
                     0
                 };
                 let braced = if c == b'{' {
-                    // \{[^\"\n]*\}: up to the last '}' before a quote or newline.
-                    let n = run(p + 1, &|x| x != b'"' && x != b'\n');
-                    match b[p + 1..p + 1 + n].iter().rposition(|&x| x == b'}') {
-                        Some(i) => i + 2,
-                        None => 0,
+                    // \{[^\"\n]*\}: up to the last '}' before a quote or newline. The scan
+                    // is remembered so that many '{' on one stretch cost one scan.
+                    let (d, from, stop, last) = self.brace_scan;
+                    let last = if d == src.data && from <= p && p < stop {
+                        last
+                    } else {
+                        let n = run(p + 1, &|x| x != b'"' && x != b'\n');
+                        let last = b[p + 1..p + 1 + n]
+                            .iter()
+                            .rposition(|&x| x == b'}')
+                            .map(|i| p + 1 + i);
+                        self.brace_scan = (src.data, p, p + 1 + n, last);
+                        last
+                    };
+                    match last {
+                        Some(i) if i > p => i + 1 - p,
+                        _ => 0,
                     }
                 } else {
                     0
@@ -512,7 +548,8 @@ impl Lexer {
 
     /// 4.10's parser_y_include: glob the name and read the matches in place of the rest of the
     /// current file. Problems are recorded as notes (4.10 does not fail on them).
-    pub fn include(&mut self, name: &[u8]) {
+    pub fn include(&mut self, name: &[u8], at: (u32, u32)) {
+        self.include_at = at;
         let name = cstr_prefix(name);
         let shown = String::from_utf8_lossy(name).into_owned();
         let pattern: Vec<u8> = match (&self.base, name.first()) {

@@ -1,24 +1,53 @@
 //! libreswan 4.10's ipsec.conf language: parsing, `also=`/`%default` resolution, typed values.
 //!
 //! The behaviour is 4.10's (lib/libipsecconf: parser.lex, parser.y, keywords.c, confread.c) as
-//! shipped by Debian 12, checked against `ipsec addconn --checkconfig`:
+//! shipped by Debian 12, checked against `ipsec addconn --checkconfig` (tests/config_*.rs):
 //!
 //! - [`load_file`] / [`load_str`] parse a file (with its `include`s), then resolve every
 //!   `conn` section except `%default` into a [`Conn`]: its own settings, then those of its
-//!   `also=` sections (transitively, first one wins), then `%default`'s (marked
-//!   [`Setting::inherited`], 4.10's `k_default`). They fail with [`Error::Config`] (file and line)
-//!   on the first problem that makes `addconn` reject the whole file ([`Severity::Fatal`]).
-//!   Problems 4.10 reports but lives with are kept: per conn in [`Conn::errors`] (the conn does
-//!   not load in 4.10) and file-wide in [`Config::diagnostics`].
-//! - [`check_file`] reports every problem of a file at once.
-//! - Values are typed as 4.10 stores them ([`Value`]): times in milliseconds, yes/no as bools,
-//!   enum names as 4.10's numbers, byte counts and percentages as numbers; `raw` keeps the text.
-//! - The keyword table is data: [`keywords::KEYWORDS`], looked up with [`lookup`].
+//!   `also=` sections (transitively, in 4.10's walk order), then `%default`'s (marked
+//!   [`Setting::inherited`], 4.10's `k_default`). They fail with [`Error::Config`] (file and
+//!   line) on the problem 4.10's addconn reports when it rejects the whole file.
+//! - [`check_file`] / [`check_str`] report every problem at once, that one first.
 //!
-//! Settings are keyed by [`Kw`] (per conn), [`EndKw`] (per end, `left…`/`right…`) and
-//! [`SetupKw`] (`config setup`): one variant per 4.10 field, so aliases share a key.
+//! # Severity
+//! [`Severity::Fatal`]: addconn rejects the file (syntax errors, bad enum values, a conn-only
+//! keyword in config setup, an empty `…rsasigkey=""` that makes 4.10 abort).
+//! [`Severity::Error`]: 4.10 lists it and the conn it belongs to does not load (conflicting
+//! duplicate keys, a missing also= section, ALSO_LIMIT, bad authby=, cert+ckaid, …); kept in
+//! [`Conn::errors`] and [`Config::diagnostics`]. [`Severity::Warning`]: 4.10 lists it, logs it or
+//! silently drops the setting (same-value duplicates, obsolete keywords, a missing include,
+//! "not a number", unparsable times/percentages/byte counts, max include depth), or we add it
+//! (also= cycles, which 4.10 resolves by taking each section once; invalid UTF-8).
+//! Address syntax (subnet=, nexthop=, sourceip=, addresspool=, protoport=, vti=) is not
+//! checked here: 4.10 does it while building the conn (see `addconn`).
+//!
+//! # Syntax, as 4.10 has it
+//! Section headers (`config setup`, `conn NAME`, `include PATTERN`, `version N`) at column 0;
+//! keywords indented. Keywords are case-insensitive; `leftX=`/`rightX=` address one end and a
+//! bare `X=` of a per-end keyword sets the right end only. Values: `"…"` (no newline or quote
+//! inside), `{…}`, or a blank-free word; a quote glued to more text stays part of it. yes/no
+//! words are lower case (y/yes/true/on, n/no/false/off); enum names are case-insensitive.
+//! `#` starts a comment only at a line start or when longer than a word (`x #c` is an error).
+//! `keyword=` with nothing sets nothing (but is an error for yes/no, time and percentage
+//! keywords). Duplicates: in config setup and %default the last wins; in a conn, see
+//! [`Severity::Error`]. `include` takes a glob(3) pattern with braces, relative to the working
+//! directory for [`load_file`] (as 4.10) or to `include_base` for [`load_str`]; at most 10
+//! files deep (deeper includes are skipped with a warning), 128 MiB of included text in all.
+//!
+//! # Values
+//! [`Value`] is what 4.10 stores: times in milliseconds (unit-less numbers are seconds, or
+//! milliseconds for retransmit-interval=; `%forever` is 0), yes/no as bools, enum names as
+//! 4.10's numbers, byte counts and percentages as numbers, loose enums (left=, rsasigkey=,
+//! ipsec-interface=) as a known `%`-name's number or "other"; `raw` keeps the text.
+//! Built-in values for unset fields are in [`defaults`]; the keyword table is
+//! [`keywords::KEYWORDS`], looked up with [`lookup`].
+//!
+//! Settings are keyed by [`Kw`] (per conn), [`EndKw`] (per end) and [`SetupKw`]
+//! (`config setup`): one variant per 4.10 field, so aliases share a key.
 
 mod convert;
+pub mod defaults;
 pub mod gen;
 pub mod keywords;
 mod lex;
@@ -114,6 +143,21 @@ pub enum Value {
     Loose(Option<u32>),
     /// An obsolete keyword: accepted, ignored.
     Obsolete,
+}
+
+impl Value {
+    /// The number 4.10 keeps for the value (its `options[]` slot): yes/no as 1/0, times in
+    /// milliseconds, enum names as their numbers, a literal loose value as 255. None for text.
+    pub fn number(&self) -> Option<u64> {
+        Some(match self {
+            Value::Bool(b) => u64::from(*b),
+            Value::Number(n) | Value::Millis(n) | Value::Count(n) | Value::Lset(n) => *n,
+            Value::Percent(n) | Value::Enum(n) => u64::from(*n),
+            Value::Loose(Some(n)) => u64::from(*n),
+            Value::Loose(None) => 255,
+            Value::Text | Value::MissingText | Value::Obsolete => return None,
+        })
+    }
 }
 
 /// One setting of a conn, an end or config setup.
@@ -370,6 +414,12 @@ fn finish(parsed: parse::Parsed) -> Result<Config, Error> {
         .collect();
     let setup = resolve::setup(&parsed, &mut diagnostics);
     let conns = resolve::conns(&parsed, &mut diagnostics);
+    if let Some(d) = diagnostics.iter().find(|d| d.severity == Severity::Fatal) {
+        return Err(Error::Config {
+            at: d.at(),
+            message: d.message.clone(),
+        });
+    }
     Ok(Config {
         setup,
         conns,
@@ -392,5 +442,12 @@ fn check(parsed: parse::Parsed) -> Vec<Diagnostic> {
     );
     resolve::setup(&parsed, &mut out);
     resolve::conns(&parsed, &mut out);
+    // What 4.10 reports first goes first: the parser's verdict, else the first fatal one.
+    if parsed.primary.is_none() {
+        if let Some(i) = out.iter().position(|d| d.severity == Severity::Fatal) {
+            let d = out.remove(i);
+            out.insert(0, d);
+        }
+    }
     out
 }

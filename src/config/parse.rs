@@ -193,7 +193,7 @@ impl Parser {
                     self.expect(Kind::Eol)?;
                     self.progress = true;
                     let name = self.lx.text(&f).to_vec();
-                    self.lx.include(&name);
+                    self.lx.include(&name, (t.file, t.line));
                 }
                 _ => return Err(t),
             }
@@ -392,7 +392,15 @@ impl Parser {
             );
             first_setup.get_or_insert(i);
         }
-        self.out.primary = self.first_enum.or(self.first_syntax).or(first_setup);
+        let mut too_big = None;
+        if let Some((file, line, m)) = self.lx.too_big.take() {
+            too_big = Some(self.problem(file, line, m, Severity::Fatal));
+        }
+        self.out.primary = self
+            .first_enum
+            .or(self.first_syntax)
+            .or(too_big)
+            .or(first_setup);
         self.out.files = std::mem::take(&mut self.lx.files);
         self.out
     }

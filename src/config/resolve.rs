@@ -99,15 +99,7 @@ fn end_of(i: usize) -> EndKw {
 
 /// The number 4.10 stores for a value (its `options[]`), for duplicate comparisons.
 fn number(v: &Value) -> u64 {
-    match v {
-        Value::Bool(b) => u64::from(*b),
-        Value::Number(n) | Value::Millis(n) | Value::Count(n) | Value::Lset(n) => *n,
-        Value::Percent(n) => u64::from(*n),
-        Value::Enum(n) => u64::from(*n),
-        Value::Loose(Some(n)) => u64::from(*n),
-        Value::Loose(None) => 255,
-        Value::Text | Value::MissingText | Value::Obsolete => 0,
-    }
+    v.number().unwrap_or(0)
 }
 
 struct Ctx<'a> {
@@ -115,6 +107,8 @@ struct Ctx<'a> {
     files: &'a [PathBuf],
     by_name: HashMap<&'a str, usize>,
     defaults: Work<'a>,
+    /// Per end: %default left a literal public key behind (see `checks`).
+    default_keys: [bool; 2],
 }
 
 impl<'a> Ctx<'a> {
@@ -246,6 +240,16 @@ impl<'a> Ctx<'a> {
                         return true;
                     }
                 }
+                if def.ty == Type::Pubkey && e.raw.is_empty() {
+                    // "" is in 4.10's pubkey list as "literal key follows" with no key: its
+                    // addconn then fails an assertion and aborts on the whole file.
+                    let m = format!(
+                        "empty {leftright}{}= value (4.10's addconn aborts on it)",
+                        def.name
+                    );
+                    out.push(self.diag(e.file, e.line, m, Severity::Fatal));
+                    return true;
+                }
                 let s = w.touch(i);
                 s.entry = Some(e);
                 s.state = assigned;
@@ -298,7 +302,9 @@ impl<'a> Ctx<'a> {
 
     /// The rest of 4.10's load_conn that can fail without the network: authby= and the
     /// per-end checks that need no address parsing.
-    fn checks(&self, w: &Work<'a>, out: &mut Vec<Diagnostic>) -> bool {
+    /// `key_before`: per end, whether a literal public key is already there before the end is
+    /// checked (4.10 copies %default's into every conn, so any key then is a duplicate).
+    fn checks(&self, w: &Work<'a>, key_before: [bool; 2], out: &mut Vec<Diagnostic>) -> bool {
         let get = |i: usize| -> Option<&'a Entry> {
             match w.slots[i].state {
                 KSet::Unset => self.defaults.slots[i].entry,
@@ -331,7 +337,7 @@ impl<'a> Ctx<'a> {
             }
         }
         let mut err = false;
-        for (left, lr) in [(true, "left"), (false, "right")] {
+        for (n, (left, lr)) in [(true, "left"), (false, "right")].into_iter().enumerate() {
             let at = |k: EndKw| get(slot_index(Field::End(k), left).expect("end"));
             let subnet = at(EndKw::Subnet);
             let pool = at(EndKw::AddressPool);
@@ -353,7 +359,7 @@ impl<'a> Ctx<'a> {
                     );
                 }
             }
-            let mut have_key = false;
+            let mut have_key = key_before[n];
             for k in [EndKw::RsaSigKey, EndKw::EcdsaKey, EndKw::Pubkey] {
                 if let Some(e) = at(k) {
                     if have_key {
@@ -369,6 +375,11 @@ impl<'a> Ctx<'a> {
                     c,
                     format!("only one of {lr}cert and {lr}ckaid can be specified"),
                 );
+            }
+            if let Some(c) = at(EndKw::Ckaid) {
+                if let Err(m) = hex_data(&c.raw) {
+                    push(c, format!("invalid {lr}ckaid: {m}"));
+                }
             }
             if let (Some(p), Some(_)) = (pool, subnet) {
                 push(
@@ -444,7 +455,7 @@ impl<'a> Ctx<'a> {
                 alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), target)));
             }
         }
-        if self.checks(w, out) {
+        if self.checks(w, self.default_keys, out) {
             return;
         }
         let _ = err;
@@ -494,6 +505,40 @@ impl<'a> Ctx<'a> {
         names.reverse();
         names.join(" -> ")
     }
+}
+
+/// Whether the last diagnostic is one of the authby= errors that end 4.10's load_conn before
+/// the ends are checked.
+fn authby_failed(out: &[Diagnostic]) -> bool {
+    out.last().is_some_and(|d| {
+        d.message.starts_with("ikev1 connection must use authby")
+            || d.message.starts_with("authby=ecdsa cannot")
+            || d.message.starts_with("connection authby= value")
+    })
+}
+
+/// 4.10's ttodata in base 16 (ckaid=): hex pairs, optionally separated by '_'.
+fn hex_data(s: &str) -> Result<(), &'static str> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut n = 0;
+    while i < b.len() {
+        if i + 1 >= b.len() {
+            return Err("input ends in mid-byte, perhaps truncated");
+        }
+        if !b[i].is_ascii_hexdigit() || !b[i + 1].is_ascii_hexdigit() {
+            return Err("unknown character in input");
+        }
+        i += 2;
+        n += 1;
+        if i + 1 < b.len() && b[i] == b'_' {
+            i += 1;
+        }
+    }
+    if n == 0 {
+        return Err("no data bytes specified by input");
+    }
+    Ok(())
 }
 
 fn setting(files: &[PathBuf], e: &Entry, raw: Option<&String>, inherited: bool) -> Setting {
@@ -561,6 +606,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
         files,
         by_name,
         defaults: Work::new(),
+        default_keys: [false; 2],
     };
 
     // conn %default sections, in order, until one fails (4.10 stops there).
@@ -583,8 +629,23 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
         }
         if !err {
             let saved = std::mem::replace(&mut ctx.defaults, Work::new());
-            err = ctx.checks(&defaults, out);
+            let keys = ctx.default_keys;
+            err = ctx.checks(&defaults, keys, out);
             ctx.defaults = saved;
+            // The ends were checked (authby= passed): a literal key there now sits in 4.10's
+            // %default and is copied into every conn.
+            if !authby_failed(out) {
+                for (n, left) in [true, false].into_iter().enumerate() {
+                    ctx.default_keys[n] |= [EndKw::RsaSigKey, EndKw::EcdsaKey, EndKw::Pubkey]
+                        .iter()
+                        .any(|&k| {
+                            let i = slot_index(Field::End(k), left).expect("end");
+                            defaults.slots[i]
+                                .entry
+                                .is_some_and(|e| e.value == Value::Loose(None))
+                        });
+                }
+            }
         }
         if err {
             break;

@@ -1,0 +1,45 @@
+//! Scale: a generated 100,000-conn config resolves, and parse time stays linear in size.
+
+use std::path::Path;
+use std::time::Instant;
+
+use ipsecauto::config::{self, gen, EndKw, Kw, Side, Value};
+
+#[test]
+fn hundred_thousand_conns() {
+    let text = gen::many_conns(100_000);
+    let t = Instant::now();
+    let cfg = config::load_str(&text, "gen.conf", Path::new("/nonexistent")).unwrap();
+    let took = t.elapsed();
+    if std::env::var_os("IPSECAUTO_VERBOSE").is_some() {
+        println!("100k conns: {} bytes, {:?}", text.len(), took);
+    }
+    assert_eq!(cfg.conns.len(), 100_004); // and the four base sections
+    let c = cfg.conns.last().unwrap();
+    assert_eq!(c.name, "c99999");
+    assert_eq!(c.get(Kw::DpdDelayMs).unwrap().value, Value::Millis(30_000));
+    assert!(c.get(Kw::IkeLifetimeMs).unwrap().inherited);
+    assert_eq!(
+        c.end(Side::Left).get(EndKw::Subnet).unwrap().raw,
+        "10.3.0.0/16"
+    );
+    assert!(c.loaded());
+}
+
+#[test]
+fn parse_time_is_linear() {
+    // 8x the input must not cost much more than 8x the time (quadratic would be 64x).
+    let small = gen::many_conns(5_000);
+    let big = gen::many_conns(40_000);
+    let time = |t: &str| {
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let s = Instant::now();
+            config::load_str(t, "gen.conf", Path::new("/")).unwrap();
+            best = best.min(s.elapsed().as_secs_f64());
+        }
+        best
+    };
+    let (a, b) = (time(&small), time(&big));
+    assert!(b < a * 8.0 * 3.0, "5k conns {a:.3}s, 40k conns {b:.3}s");
+}
