@@ -54,18 +54,6 @@ impl<K> Default for Slots<K> {
     }
 }
 
-/// 4.10's number for a typed value (`kw->number`).
-fn number_of(v: &Value) -> u64 {
-    match v {
-        Value::Bool(b) => *b as u64,
-        Value::Number(n) | Value::Millis(n) | Value::Count(n) | Value::Lset(n) => *n,
-        Value::Percent(p) => *p as u64,
-        Value::Enum(e) => *e as u64,
-        Value::Loose(l) => l.map_or(255, |n| n as u64),
-        Value::Text | Value::MissingText | Value::Obsolete => 0,
-    }
-}
-
 impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
     /// 4.10's `translate_field` for one setting (duplicates were already judged by `config`).
     fn lay(&mut self, kw: K, append: bool, setting: &Setting) {
@@ -89,14 +77,14 @@ impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
             }
             Value::Obsolete => {}
             v @ Value::Loose(l) => {
-                s.number = number_of(v);
+                s.number = v.number().unwrap_or(0);
                 s.number_set = true;
                 if l.is_none() {
                     s.string = Some(setting.raw.clone());
                 }
             }
             v => {
-                s.number = number_of(v);
+                s.number = v.number().unwrap_or(0);
                 s.number_set = true;
             }
         }
