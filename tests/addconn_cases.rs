@@ -65,6 +65,13 @@ fn every_end_form_matches_4_10() {
 }
 
 #[test]
+fn default_leftovers_match_4_10() {
+    let names = conn_names("leak.conf");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    differential("leak.conf", &names);
+}
+
+#[test]
 fn policy_bits_match_4_10() {
     let names = conn_names("policy.conf");
     let names: Vec<&str> = names.iter().map(String::as_str).collect();

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::config::Side;
-use crate::config::{self, Config, Conn};
+use crate::config::{self, Config, Conn, Setting};
 use crate::error::{Error, Result};
 use crate::reply::{Line, Rules};
 use crate::request::{IpFamily, Request};
@@ -175,16 +175,45 @@ impl Env for SystemEnv {
     }
 }
 
-/// One conn as 4.10 loads it: the built-in defaults, then `%default` processed, then the conn's
-/// own settings processed on top. Problems make the conn "not loaded properly".
-pub fn load(conn: &Conn, env: &dyn Env) -> (starter::StarterConn, Vec<Problem>) {
-    let mut problems = Vec::new();
+/// The `%default` conn as 4.10 processes it before any conn: the built-in defaults with
+/// `%default`'s settings laid over. A conn hides the `%default` settings it overrides, so they
+/// are gathered from what all conns inherit (%default is one and the same for every conn).
+pub fn default_conn(config: &Config, env: &dyn Env) -> (starter::StarterConn, Vec<Problem>) {
+    fn gather<'a, K: Copy + PartialEq>(
+        all: impl Iterator<Item = (K, &'a Setting)>,
+    ) -> Vec<(K, &'a Setting)> {
+        let mut out: Vec<(K, &Setting)> = Vec::new();
+        for (k, s) in all.filter(|(_, s)| s.inherited) {
+            if !out.iter().any(|(x, _)| *x == k) {
+                out.push((k, s));
+            }
+        }
+        out
+    }
+    let conn = gather(config.conns.iter().flat_map(|c| c.iter()));
+    let left = gather(config.conns.iter().flat_map(|c| c.end(Side::Left).iter()));
+    let right = gather(config.conns.iter().flat_map(|c| c.end(Side::Right).iter()));
     let mut c = starter::StarterConn::builtin_default();
-    c.lay(conn, true);
-    let default_ok = c.process(env, &mut problems);
+    let mut problems = Vec::new();
+    if !(conn.is_empty() && left.is_empty() && right.is_empty()) {
+        c.lay_settings(conn.into_iter(), left.into_iter(), right.into_iter());
+        c.process(env, &mut problems);
+    }
+    (c, problems)
+}
+
+/// One conn as 4.10 loads it: a copy of the processed `%default` conn with the conn's own
+/// settings laid over and processed again. Problems make the conn "not loaded properly".
+pub fn load(
+    default: &starter::StarterConn,
+    conn: &Conn,
+    env: &dyn Env,
+) -> (starter::StarterConn, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut c = default.clone();
     c.lay(conn, false);
     c.name = conn.name.clone();
-    let ok = c.process(env, &mut problems) && default_ok;
+    let ok = c.process(env, &mut problems);
     c.failed = !ok || !conn.loaded();
     (c, problems)
 }
@@ -200,8 +229,9 @@ fn wire_name(name: &str) -> &str {
 
 /// The messages 4.10's addconn sends for one conn, in order: the conn (or each of its
 /// `leftsubnets=`/`rightsubnets=` instances), each followed by its raw public keys.
-pub fn requests_for(_config: &Config, conn: &Conn, env: &dyn Env) -> Result<Vec<Request>> {
-    let (mut c, problems) = load(conn, env);
+pub fn requests_for(config: &Config, conn: &Conn, env: &dyn Env) -> Result<Vec<Request>> {
+    let (default, _) = default_conn(config, env);
+    let (mut c, problems) = load(&default, conn, env);
     if c.failed {
         return Err(conn_error(conn, &problems));
     }
@@ -393,16 +423,18 @@ pub fn run_with_diagnostics(
     let cfg = load_config(&args.config)?;
     let env = SystemEnv;
     // 4.10 loads every conn before adding any; its complaints come first, all together.
-    let loaded: Vec<_> = cfg.conns.iter().map(|c| load(c, &env)).collect();
+    let (default, default_problems) = default_conn(&cfg, &env);
+    let loaded: Vec<_> = cfg.conns.iter().map(|c| load(&default, c, &env)).collect();
     let complaints: Vec<String> = cfg
         .diagnostics
         .iter()
         .filter(|d| d.severity <= config::Severity::Error)
         .map(|d| d.message.clone())
         .chain(
-            loaded
+            default_problems
                 .iter()
-                .flat_map(|(_, p)| p.iter().map(|p| p.message.trim_end().to_string())),
+                .chain(loaded.iter().flat_map(|(_, p)| p.iter()))
+                .map(|p| p.message.trim_end().to_string()),
         )
         .collect();
     if !complaints.is_empty() {
