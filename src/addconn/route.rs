@@ -76,9 +76,9 @@ fn resolve_one(host: &mut StarterEnd, peer: &mut StarterEnd, env: &dyn Env) -> S
                 if let Some(p) = r.prefsrc {
                     host.addrtype = kh::IPADDR;
                     host.addr = Some(p);
-                    // 4.10's copy keeps bytes of the kernel's IPv6 address in its padding.
-                    if let IpAddr::V6(v6) = p {
-                        host.addr_pad.copy_from_slice(&v6.octets()[1..4]);
+                    // 4.10's copy keeps bytes of the IPv6 gateway address in its padding.
+                    if let Some(IpAddr::V6(g)) = host.nexthop {
+                        host.addr_pad.copy_from_slice(&g.octets()[1..4]);
                     }
                     return Status::Success;
                 }
