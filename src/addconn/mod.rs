@@ -213,8 +213,14 @@ pub fn load(
     let mut c = default.clone();
     c.lay(conn, false);
     c.name = conn.name.clone();
+    if !conn.loaded() {
+        // 4.10 stops loading such a conn before it reads auto=.
+        c.failed = true;
+        c.desired_state = 0;
+        return (c, problems);
+    }
     let ok = c.process(env, &mut problems);
-    c.failed = !ok || !conn.loaded();
+    c.failed = !ok;
     (c, problems)
 }
 
