@@ -44,7 +44,7 @@ pub enum Progress {
 pub struct Ending {
     /// whack's "last line from pluto too long or unterminated" case.
     pub unterminated: bool,
-    /// whack's "log line missing NNN prefix" case: the line, and whack exits 29.
+    /// whack's "log line missing NNN prefix" case: the line, and whack exits 33 (RC_WHACK_PROBLEM).
     pub missing_prefix: Option<Vec<u8>>,
 }
 

@@ -5,13 +5,18 @@
 //! `ops` composes these into the operations of `ipsec auto`; `ffi` exposes them to C.
 
 pub mod addconn;
+mod addconn_step;
+pub mod cli;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod ops;
 pub mod reply;
 pub mod request;
+pub mod whack_cli;
 pub mod wire;
 
 pub use error::{Error, Location, Result};
+pub use ops::{ConfigSource, Operation, Options, Outcome, Session};
 pub use request::Request;
 pub use wire::Profile;

@@ -17,7 +17,8 @@ pub mod rc {
     pub const EXIT_FLOOR: u64 = 20;
     pub const DUPNAME: u64 = 20;
     pub const UNKNOWN_NAME: u64 = 21;
-    pub const WHACK_PROBLEM: u64 = 29;
+    /// Problems whack itself detects (after ORIENT .. CRLERROR, 22..32).
+    pub const WHACK_PROBLEM: u64 = 33;
     pub const ENTERSECRET: u64 = 40;
     pub const USERPROMPT: u64 = 41;
     pub const EXIT_ROOF: u64 = 100;
@@ -56,7 +57,7 @@ pub enum Prompt {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rules {
     /// `ipsec whack`: error codes 20..99 become the exit status (none with `--asynchronous`);
-    /// `RC_SUCCESS` resets it; a line without a numeric prefix aborts with 29.
+    /// `RC_SUCCESS` resets it; a line without a numeric prefix aborts with 33 (RC_WHACK_PROBLEM).
     Whack {
         asynchronous: bool,
         ignore_errors: bool,
@@ -270,7 +271,7 @@ mod tests {
                 Event::MissingPrefix(_) => aborted = true,
             }
         });
-        (out, if aborted { 29 } else { st.exit_status() }, aborted)
+        (out, if aborted { 33 } else { st.exit_status() }, aborted)
     }
 
     const WHACK: Rules = Rules::Whack {
@@ -308,10 +309,10 @@ mod tests {
     }
 
     #[test]
-    fn missing_prefix_aborts_with_29() {
+    fn missing_prefix_aborts_with_33() {
         let (out, status, aborted) = run(WHACK, b"000 a\nno prefix\n000 b\n");
         assert!(aborted);
-        assert_eq!(status, 29);
+        assert_eq!(status, 33);
         assert_eq!(out, b"000 a\n");
         assert!(run(WHACK, b"\n").2);
         assert!(run(WHACK, b"12x\n").2);

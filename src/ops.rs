@@ -1,0 +1,655 @@
+//! The operations of `ipsec auto`, composed from the layers below.
+//!
+//! Each operation is first planned as the tool runs `ipsec auto` would make (`whack ...`,
+//! `addconn ...`), word for word as its shell would split them. `--showonly` prints that plan;
+//! running executes each step in-process and, as the script does, exits with the last step's
+//! status. One plan serves both, so what we show is what we do.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::client::{Exchange, Xauth, DEFAULT_CTL_SOCKET};
+use crate::error::{Error, Result};
+use crate::reply::{rc, Line, Rules};
+use crate::whack_cli::{self, WhackCall};
+use crate::wire::Profile;
+
+/// An `ipsec auto` operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    Add,
+    Delete,
+    Replace,
+    Start,
+    Up,
+    Down,
+    Route,
+    Unroute,
+    Ondemand,
+    /// `--rotatecert`: `ipsec auto` 4.10 accepts it and runs addconn, as for `--add`.
+    RotateCert,
+    Status,
+    Ready,
+    RereadSecrets,
+    RereadAll,
+    RereadCerts,
+    FetchCrls,
+    ListAll,
+    ListCerts,
+    ListPubkeys,
+    CheckPubkeys,
+    ListCacerts,
+    ListCrls,
+    PurgeOcsp,
+    /// Obsolete names that 4.10 still routes somewhere.
+    RereadCacerts,
+    RereadCrls,
+    RereadGroups,
+}
+
+impl Operation {
+    /// The `ipsec auto` flag, without dashes.
+    pub fn flag(self) -> &'static str {
+        use Operation::*;
+        match self {
+            Add => "add",
+            Delete => "delete",
+            Replace => "replace",
+            Start => "start",
+            Up => "up",
+            Down => "down",
+            Route => "route",
+            Unroute => "unroute",
+            Ondemand => "ondemand",
+            RotateCert => "rotatecert",
+            Status => "status",
+            Ready => "ready",
+            RereadSecrets => "rereadsecrets",
+            RereadAll => "rereadall",
+            RereadCerts => "rereadcerts",
+            FetchCrls => "fetchcrls",
+            ListAll => "listall",
+            ListCerts => "listcerts",
+            ListPubkeys => "listpubkeys",
+            CheckPubkeys => "checkpubkeys",
+            ListCacerts => "listcacerts",
+            ListCrls => "listcrls",
+            PurgeOcsp => "purgeocsp",
+            RereadCacerts => "rereadcacerts",
+            RereadCrls => "rereadcrls",
+            RereadGroups => "rereadgroups",
+        }
+    }
+
+    pub fn from_flag(flag: &str) -> Option<Operation> {
+        ALL_OPERATIONS.iter().copied().find(|o| o.flag() == flag)
+    }
+
+    /// Whether the operation names a connection.
+    pub fn takes_name(self) -> bool {
+        use Operation::*;
+        matches!(
+            self,
+            Add | Delete | Replace | Start | Up | Down | Route | Unroute | Ondemand | RotateCert
+        )
+    }
+}
+
+pub const ALL_OPERATIONS: [Operation; 26] = {
+    use Operation::*;
+    [
+        Add,
+        Delete,
+        Replace,
+        Start,
+        Up,
+        Down,
+        Route,
+        Unroute,
+        Ondemand,
+        RotateCert,
+        Status,
+        Ready,
+        RereadSecrets,
+        RereadAll,
+        RereadCerts,
+        FetchCrls,
+        ListAll,
+        ListCerts,
+        ListPubkeys,
+        CheckPubkeys,
+        ListCacerts,
+        ListCrls,
+        PurgeOcsp,
+        RereadCacerts,
+        RereadCrls,
+        RereadGroups,
+    ]
+};
+
+/// Where the configuration comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// addconn's default, `/etc/ipsec.conf` (no `--config` is passed).
+    #[default]
+    Default,
+    File(PathBuf),
+    /// Text held by the caller; includes resolve against `include_dir`; `name` stands for the
+    /// file in messages and in `--showonly` output.
+    Text {
+        name: String,
+        text: String,
+        include_dir: PathBuf,
+    },
+}
+
+/// Everything besides the operation and the connection name: `ipsec auto`'s flags.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub ctl_socket: PathBuf,
+    pub config: ConfigSource,
+    pub verbose: bool,
+    pub utc: bool,
+    pub asynchronous: bool,
+    pub remote_host: Option<String>,
+    /// How long to wait for pluto to say anything; `None` waits as long as whack does (for ever).
+    pub timeout: Option<Duration>,
+    pub profile: Profile,
+    /// Whether addconn's echo of pluto's lines applies (addconn echoes only to a terminal).
+    pub addconn_echo: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ctl_socket: PathBuf::from(DEFAULT_CTL_SOCKET),
+            config: ConfigSource::Default,
+            verbose: false,
+            utc: false,
+            asynchronous: false,
+            remote_host: None,
+            timeout: None,
+            profile: Profile::V4_10,
+            addconn_echo: false,
+        }
+    }
+}
+
+/// Which program a step stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    Whack,
+    Addconn,
+}
+
+/// One command of the plan, as the words `ipsec auto`'s shell would pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Run {
+        tool: Tool,
+        words: Vec<String>,
+    },
+    /// A message `ipsec auto` prints itself (to stdout), and its exit status.
+    Say {
+        text: String,
+        status: i32,
+    },
+}
+
+impl Step {
+    /// The command line `ipsec auto --showonly` prints for this step.
+    pub fn command_line(&self) -> String {
+        match self {
+            Step::Run { tool, words } => {
+                let prog = match tool {
+                    Tool::Whack => "ipsec whack",
+                    Tool::Addconn => "ipsec addconn",
+                };
+                std::iter::once(prog)
+                    .chain(words.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            Step::Say { text, .. } => text.clone(),
+        }
+    }
+}
+
+/// The shell's field splitting of an unquoted expansion (default IFS).
+fn split(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split([' ', '\t', '\n'])
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+}
+
+/// The commands `ipsec auto` 4.10 runs for `op` on `names` (its positional words, joined).
+pub fn plan(op: Operation, names: &str, o: &Options) -> Vec<Step> {
+    use Operation::*;
+    let sock = o.ctl_socket.to_string_lossy().into_owned();
+    let whack = |before: &[&str], after: &[&str]| -> Step {
+        let mut w = vec!["--ctlsocket".to_string(), sock.clone()];
+        w.extend(before.iter().flat_map(|s| split(s)));
+        w.extend(after.iter().flat_map(|s| split(s)));
+        Step::Run {
+            tool: Tool::Whack,
+            words: w,
+        }
+    };
+    let utc = if o.utc { "--utc" } else { "" };
+    let asynchronous = if o.asynchronous { "--asynchronous" } else { "" };
+    let remote = o
+        .remote_host
+        .as_ref()
+        .map(|h| format!("--remote-host {h}"))
+        .unwrap_or_default();
+    let addconn = || -> Step {
+        let mut w = vec!["--ctlsocket".to_string(), sock.clone()];
+        if o.verbose {
+            w.push("--verbose".into());
+        }
+        match &o.config {
+            ConfigSource::Default => {}
+            ConfigSource::File(p) => {
+                w.push("--config".into());
+                w.extend(split(&p.to_string_lossy()));
+            }
+            // In-memory text never passed through a shell: its name stays one word.
+            ConfigSource::Text { name, .. } => {
+                w.push("--config".into());
+                w.push(name.clone());
+            }
+        }
+        w.extend(split(names));
+        Step::Run {
+            tool: Tool::Addconn,
+            words: w,
+        }
+    };
+    let name_op = |verb: &str| whack(&["--name", names], &[verb]);
+    match op {
+        Ready | RereadGroups => vec![whack(&["--listen"], &[])],
+        RereadSecrets => vec![whack(&["--rereadsecrets"], &[])],
+        RereadCacerts => vec![whack(&["--rereadcacerts"], &[])],
+        RereadCrls => vec![Step::Say {
+            text: "ipsec auto --rereadcrls has been obsoleted - please see: ipsec crls".into(),
+            status: 1,
+        }],
+        RereadCerts => vec![whack(&["--rereadcerts"], &[])],
+        RereadAll => vec![whack(&["--rereadall"], &[])],
+        ListPubkeys => vec![whack(&[utc, "--listpubkeys"], &[])],
+        CheckPubkeys => vec![whack(&[utc, "--checkpubkeys"], &[])],
+        ListCerts => vec![whack(&[utc, "--listcerts"], &[])],
+        ListCacerts => vec![whack(&[utc, "--listcacerts"], &[])],
+        ListCrls => vec![whack(&[utc, "--listcrls"], &[])],
+        ListAll => vec![whack(&[utc, "--listall"], &[])],
+        PurgeOcsp => vec![whack(&[utc, "--listall", "--purgeocsp"], &[])],
+        FetchCrls => vec![addconn()], // 4.10's script has no case for it: it falls through
+        Up => vec![whack(
+            &[asynchronous, "--name", names, "--initiate"],
+            &[&remote],
+        )],
+        Start => vec![
+            addconn(),
+            whack(&[asynchronous, "--name", names, "--initiate"], &[&remote]),
+        ],
+        Down => vec![name_op("--terminate")],
+        Delete => vec![name_op("--delete")],
+        Route => vec![name_op("--route")],
+        Ondemand => vec![addconn(), name_op("--route")],
+        Unroute => vec![name_op("--unroute")],
+        Status => vec![whack(&["--status"], &[])],
+        Replace => vec![name_op("--delete"), addconn()],
+        Add | RotateCert => vec![addconn()],
+    }
+}
+
+/// What one step ended with.
+#[derive(Debug)]
+pub struct StepOutcome {
+    /// The tool's exit status.
+    pub exit_status: i32,
+    /// Why the tool failed before or while talking to pluto, where it did.
+    pub error: Option<Error>,
+    /// Whether the answer's last line was unterminated or over-long (whack warns).
+    pub unterminated: bool,
+}
+
+/// The result of a whole operation.
+#[derive(Debug)]
+pub struct Outcome {
+    /// What `ipsec auto` would exit with: the last step's status.
+    pub exit_status: i32,
+    /// Every step's outcome, in order.
+    pub steps: Vec<StepOutcome>,
+}
+
+/// Receives what `ipsec auto` would print while an operation runs.
+pub trait Sink {
+    /// A line of pluto's answer, as the tool prints it (`output`) with its code and text.
+    fn line(&mut self, line: &Line);
+    /// Text `ipsec auto` itself prints on stdout.
+    fn say(&mut self, text: &str) {
+        let _ = text;
+    }
+    /// A diagnostic the tool prints on stderr (addconn's complaints about a conn).
+    fn note(&mut self, text: &str) {
+        let _ = text;
+    }
+}
+
+impl<F: FnMut(&Line)> Sink for F {
+    fn line(&mut self, line: &Line) {
+        self(line)
+    }
+}
+
+/// A tool's exit status for an error that stopped it.
+fn whack_status(e: &Error) -> i32 {
+    match e {
+        Error::Timeout { .. } | Error::Cancelled => rc::WHACK_PROBLEM as i32,
+        _ => rc::WHACK_PROBLEM as i32,
+    }
+}
+
+/// Runs one whack step.
+pub fn run_whack(
+    call: &WhackCall,
+    o: &Options,
+    sink: &mut dyn Sink,
+    xauth: &mut dyn Xauth,
+) -> StepOutcome {
+    let message = match o.profile.encode(&call.request) {
+        Ok(m) => m,
+        Err(e) => {
+            return StepOutcome {
+                exit_status: whack_status(&e),
+                error: Some(e),
+                unterminated: false,
+            }
+        }
+    };
+    let rules = Rules::Whack {
+        asynchronous: call.request.asynchronous,
+        ignore_errors: call.ignore_errors,
+    };
+    let mut ex = match Exchange::start(&call.socket, &message, rules) {
+        Ok(ex) => ex,
+        Err(e) => {
+            return StepOutcome {
+                exit_status: whack_status(&e),
+                error: Some(e),
+                unterminated: false,
+            }
+        }
+    };
+    let result = ex.run(o.timeout, &mut |l: &Line| sink.line(l), xauth);
+    let unterminated = ex.ending().unterminated;
+    match result {
+        Err(e) => StepOutcome {
+            exit_status: whack_status(&e),
+            error: Some(e),
+            unterminated,
+        },
+        Ok(()) => {
+            let error = ex
+                .ending()
+                .missing_prefix
+                .as_ref()
+                .map(|l| Error::Protocol {
+                    line: String::from_utf8_lossy(l).into_owned(),
+                });
+            StepOutcome {
+                exit_status: ex.exit_status(),
+                error,
+                unterminated,
+            }
+        }
+    }
+}
+
+/// Runs one addconn step: the configuration side of `ipsec auto`.
+fn run_addconn(
+    words: &[String],
+    o: &Options,
+    sink: &mut dyn Sink,
+    xauth: &mut dyn Xauth,
+) -> StepOutcome {
+    crate::addconn_step::run(words, o, sink, xauth)
+}
+
+/// Executes a plan, as `ipsec auto`'s shell would: every step runs, the last one's status counts.
+pub fn execute(steps: &[Step], o: &Options, sink: &mut dyn Sink, xauth: &mut dyn Xauth) -> Outcome {
+    let mut outcomes = Vec::with_capacity(steps.len());
+    for step in steps {
+        let out = match step {
+            Step::Say { text, status } => {
+                sink.say(text);
+                StepOutcome {
+                    exit_status: *status,
+                    error: None,
+                    unterminated: false,
+                }
+            }
+            Step::Run {
+                tool: Tool::Whack,
+                words,
+            } => match whack_cli::parse(words) {
+                Ok(call) => run_whack(&call, o, sink, xauth),
+                Err(message) => StepOutcome {
+                    exit_status: rc::WHACK_PROBLEM as i32,
+                    error: Some(Error::Usage(message)),
+                    unterminated: false,
+                },
+            },
+            Step::Run {
+                tool: Tool::Addconn,
+                words,
+            } => run_addconn(words, o, sink, xauth),
+        };
+        outcomes.push(out);
+    }
+    Outcome {
+        exit_status: outcomes.last().map_or(0, |s| s.exit_status),
+        steps: outcomes,
+    }
+}
+
+/// A handle for running `ipsec auto` operations against one pluto.
+///
+/// Cheap to create; holds no socket between operations. Distinct sessions may be used from
+/// distinct threads at once.
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    pub options: Options,
+}
+
+/// Declines every XAUTH prompt (for callers that set up no XAUTH).
+pub struct NoXauth;
+
+impl Xauth for NoXauth {
+    fn answer(&mut self, _prompt: crate::reply::Prompt) -> Option<String> {
+        None
+    }
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    /// A session talking to the control socket at `path`.
+    pub fn with_socket(path: impl AsRef<Path>) -> Session {
+        Session {
+            options: Options {
+                ctl_socket: path.as_ref().to_path_buf(),
+                ..Options::default()
+            },
+        }
+    }
+
+    /// The command lines `ipsec auto --showonly` prints for `op`.
+    pub fn show(&self, op: Operation, name: &str) -> Vec<String> {
+        plan(op, name, &self.options)
+            .iter()
+            .map(Step::command_line)
+            .collect()
+    }
+
+    /// Runs `op` (on connection `name`, where it takes one), streaming pluto's lines to `sink`.
+    ///
+    /// `Ok` carries the exit status `ipsec auto` would return, including pluto's own error
+    /// codes; `Err` is for when the last step could not talk to pluto at all (not running,
+    /// permission denied, timeout, a broken answer) or the request was invalid.
+    pub fn run_with(
+        &self,
+        op: Operation,
+        name: &str,
+        sink: &mut dyn Sink,
+        xauth: &mut dyn Xauth,
+    ) -> Result<Outcome> {
+        if op.takes_name() && name.is_empty() {
+            return Err(Error::Usage(format!(
+                "--{} needs a connection name",
+                op.flag()
+            )));
+        }
+        let mut out = execute(&plan(op, name, &self.options), &self.options, sink, xauth);
+        match out.steps.last_mut().and_then(|s| s.error.take()) {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    /// Runs `op`, handing each of pluto's lines to `on_line`; XAUTH prompts are declined.
+    pub fn run(
+        &self,
+        op: Operation,
+        name: &str,
+        mut on_line: impl FnMut(&Line),
+    ) -> Result<Outcome> {
+        self.run_with(op, name, &mut on_line, &mut NoXauth)
+    }
+}
+
+macro_rules! operation_methods {
+    (named { $($(#[$doc:meta])* $method:ident => $op:ident;)* }
+     plain { $($(#[$doc2:meta])* $method2:ident => $op2:ident;)* }) => {
+        impl Session {
+            $($(#[$doc])* pub fn $method(&self, name: &str, on_line: impl FnMut(&Line)) -> Result<Outcome> {
+                self.run(Operation::$op, name, on_line)
+            })*
+            $($(#[$doc2])* pub fn $method2(&self, on_line: impl FnMut(&Line)) -> Result<Outcome> {
+                self.run(Operation::$op2, "", on_line)
+            })*
+        }
+    };
+}
+
+operation_methods! {
+  named {
+    /// `--add`: load the connection from the configuration into pluto.
+    add => Add;
+    /// `--delete`: remove the connection (and its SAs) from pluto.
+    delete => Delete;
+    /// `--replace`: delete, then add again from the configuration.
+    replace => Replace;
+    /// `--start`: add, then bring up.
+    start => Start;
+    /// `--up`: negotiate the connection.
+    up => Up;
+    /// `--down`: tear the connection's SAs down.
+    down => Down;
+    /// `--route`: install the connection's trap policy.
+    route => Route;
+    /// `--unroute`: remove the trap policy.
+    unroute => Unroute;
+    /// `--ondemand`: add, then route.
+    ondemand => Ondemand;
+  }
+  plain {
+    /// `--status`.
+    status => Status;
+    /// `--ready`: tell pluto to listen.
+    ready => Ready;
+    /// `--rereadsecrets`.
+    reread_secrets => RereadSecrets;
+    /// `--rereadall`.
+    reread_all => RereadAll;
+    /// `--rereadcerts`.
+    reread_certs => RereadCerts;
+    /// `--fetchcrls`.
+    fetch_crls => FetchCrls;
+    /// `--listall`.
+    list_all => ListAll;
+    /// `--listcerts`.
+    list_certs => ListCerts;
+    /// `--listpubkeys`.
+    list_pubkeys => ListPubkeys;
+    /// `--checkpubkeys`.
+    check_pubkeys => CheckPubkeys;
+    /// `--listcacerts`.
+    list_cacerts => ListCacerts;
+    /// `--listcrls`.
+    list_crls => ListCrls;
+    /// `--purgeocsp`.
+    purge_ocsp => PurgeOcsp;
+  }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> Options {
+        Options {
+            ctl_socket: "/run/pluto/pluto.ctl".into(),
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn plans_print_as_ipsec_auto_does() {
+        let o = Options {
+            utc: true,
+            ..opts()
+        };
+        assert_eq!(
+            plan(Operation::PurgeOcsp, "", &o)[0].command_line(),
+            "ipsec whack --ctlsocket /run/pluto/pluto.ctl --utc --listall --purgeocsp"
+        );
+        let o = Options {
+            asynchronous: true,
+            remote_host: Some("192.0.2.9".into()),
+            config: ConfigSource::File("/etc/ipsec.conf".into()),
+            verbose: true,
+            ..opts()
+        };
+        let lines: Vec<_> = plan(Operation::Start, "west", &o)
+            .iter()
+            .map(Step::command_line)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "ipsec addconn --ctlsocket /run/pluto/pluto.ctl --verbose --config /etc/ipsec.conf west",
+                "ipsec whack --ctlsocket /run/pluto/pluto.ctl --asynchronous --name west --initiate --remote-host 192.0.2.9",
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_split_like_the_shell_splits_them() {
+        let p = plan(Operation::Up, "name with spaces", &opts());
+        assert_eq!(
+            p[0].command_line(),
+            "ipsec whack --ctlsocket /run/pluto/pluto.ctl --name name with spaces --initiate"
+        );
+    }
+
+    #[test]
+    fn every_operation_round_trips_its_flag() {
+        for op in ALL_OPERATIONS {
+            assert_eq!(Operation::from_flag(op.flag()), Some(op));
+        }
+    }
+}
