@@ -433,6 +433,8 @@ pub struct End {
     pub host_addr_pad: [u8; 3],
     /// The same for `host_nexthop`.
     pub host_nexthop_pad: [u8; 3],
+    /// The same for `client` (a subnet made from an IPv6 `sourceip=`).
+    pub client_pad: [u8; 3],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

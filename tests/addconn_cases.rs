@@ -65,6 +65,13 @@ fn every_end_form_matches_4_10() {
 }
 
 #[test]
+fn host_names_match_4_10() {
+    let names = conn_names("names.conf");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    differential("names.conf", &names);
+}
+
+#[test]
 fn default_leftovers_match_4_10() {
     let names = conn_names("leak.conf");
     let names: Vec<&str> = names.iter().map(String::as_str).collect();

@@ -449,6 +449,9 @@ fn write_end(w: &mut Writer, base: usize, e: &End) {
     w.subnet(base + end::HOST_VTIIP, e.host_vtiip);
     w.subnet(base + end::IFACEIP, e.ifaceip);
     w.subnet(base + end::CLIENT, e.client);
+    if e.client.is_some() {
+        w.bytes(base + end::CLIENT + 1, &e.client_pad);
+    }
     w.protoport(base + end::PROTOPORT, e.protoport);
     w.bool(base + end::KEY_FROM_DNS_ON_DEMAND, e.key_from_dns_on_demand);
     w.range(base + end::POOL_RANGE, e.pool_range);
