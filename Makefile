@@ -30,7 +30,7 @@ test-rust: build
 test-conformance: build
 	./scripts/conformance-check.sh target/release/ipsec-auto
 
-test: setup lint test-rust test-conformance
+test: setup lint test-rust test-conformance examples python-test
 
 -include mk/*.mk
 

@@ -14,6 +14,23 @@ const USAGE_STATUS: i32 = 10;
 /// addconn's status when the configuration cannot be loaded.
 const CONFIG_STATUS: i32 = 3;
 
+/// The configuration as addconn takes it.
+pub fn source(c: &ConfigSource) -> addconn::ConfigSource {
+    match c {
+        ConfigSource::Default => addconn::ConfigSource::File(addconn::DEFAULT_CONFIG.into()),
+        ConfigSource::File(p) => addconn::ConfigSource::File(p.clone()),
+        ConfigSource::Text {
+            name,
+            text,
+            include_dir,
+        } => addconn::ConfigSource::Text {
+            text: text.clone(),
+            name: name.clone(),
+            include_base: include_dir.clone(),
+        },
+    }
+}
+
 /// Reads addconn's words: `--ctlsocket S`, `--verbose`, `--config F`, names (getopt moves
 /// them after the options). `None` when addconn would print its usage.
 fn parse(words: &[String], o: &Options) -> Option<Args> {
@@ -37,20 +54,9 @@ fn parse(words: &[String], o: &Options) -> Option<Args> {
     }
     // In-memory text stands in for the file the words name.
     let source = match (&o.config, config) {
-        (
-            ConfigSource::Text {
-                name,
-                text,
-                include_dir,
-            },
-            Some(_),
-        ) => addconn::ConfigSource::Text {
-            text: text.clone(),
-            name: name.clone(),
-            include_base: include_dir.clone(),
-        },
+        (text @ ConfigSource::Text { .. }, Some(_)) => source(text),
         (_, Some(path)) => addconn::ConfigSource::File(path),
-        (_, None) => addconn::ConfigSource::File(addconn::DEFAULT_CONFIG.into()),
+        (_, None) => source(&ConfigSource::Default),
     };
     let mut args = Args::new(source, names);
     args.ctlsocket = ctlsocket;

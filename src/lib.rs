@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod ffi;
 pub mod ops;
 pub mod reply;
 pub mod request;

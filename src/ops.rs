@@ -520,6 +520,40 @@ impl Session {
         }
     }
 
+    /// The whole-file pass (`ipsec addconn --autoall`): adds every conn with `auto=add`,
+    /// `ondemand`, `route` or `start`, tells pluto to listen, routes the `route`/`ondemand` ones
+    /// and initiates the `start` ones (asynchronously, as 4.10 does). Returns addconn's status.
+    pub fn add_all(
+        &self,
+        on_line: &mut dyn FnMut(&Line),
+        on_diagnostic: &mut dyn FnMut(&str),
+    ) -> Result<i32> {
+        let mut args = crate::addconn::Args::new(
+            crate::addconn_step::source(&self.options.config),
+            Vec::new(),
+        );
+        args.ctlsocket = self.options.ctl_socket.clone();
+        args.autoall = true;
+        args.echo = true;
+        args.timeout = self.options.timeout;
+        crate::addconn::run_with_diagnostics(&args, on_line, on_diagnostic, &mut NoXauth)
+    }
+
+    /// The check-only pass: every problem of the configuration at once (nothing is sent).
+    pub fn check(&self) -> Vec<crate::config::Diagnostic> {
+        match &self.options.config {
+            ConfigSource::Default => {
+                crate::config::check_file(Path::new(crate::addconn::DEFAULT_CONFIG))
+            }
+            ConfigSource::File(p) => crate::config::check_file(p),
+            ConfigSource::Text {
+                name,
+                text,
+                include_dir,
+            } => crate::config::check_str(text, name, include_dir),
+        }
+    }
+
     /// Runs `op`, handing each of pluto's lines to `on_line`; XAUTH prompts are declined.
     pub fn run(
         &self,

@@ -307,6 +307,18 @@ fn typed_values_as_4_10_stores_them() {
 }
 
 #[test]
+fn later_config_setup_sections() {
+    // 4.10 links a later config setup's settings nowhere once the first has some.
+    let c = load("config setup\n\tlogfile=/x\nconfig setup\n\tlogfile=/y\n\tauto=add\n").unwrap();
+    assert_eq!(c.setup.get(SetupKw::LogFile).unwrap().raw, "/x");
+    let c = load("config setup\nconfig setup\n\tlogfile=/y\n").unwrap();
+    assert_eq!(c.setup.get(SetupKw::LogFile).unwrap().raw, "/y");
+    // Within one section the last one wins.
+    let c = load("config setup\n\tlogfile=/x\n\tplutostderrlog=/z\n").unwrap();
+    assert_eq!(c.setup.get(SetupKw::LogFile).unwrap().raw, "/z");
+}
+
+#[test]
 fn percent_tokens_are_kept_raw() {
     let toks = [
         ("%any", Some(2)),
@@ -553,6 +565,38 @@ fn include_loops_and_depth() {
         other => panic!("{other:?}"),
     }
     assert!(t.elapsed().as_secs() < 20);
+    // A device that never ends: bounded too.
+    match config::load_str("include /dev/zero\n", "m", &dir) {
+        Err(Error::Config { at, message }) => {
+            assert!(message.contains("more than 128 MiB"), "{message}");
+            assert_eq!(at.line, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    match config::load_file(Path::new("/dev/zero")) {
+        Err(Error::ConfigIo { reason, .. }) => {
+            assert!(reason.contains("larger than 256 MiB"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // An included directory: 4.10's scanner gives up (exit 2).
+    fs::create_dir_all(dir.join("dir/sub")).unwrap();
+    fs::write(dir.join("dir/a.conf"), "conn x\n").unwrap();
+    let main = write_case(
+        &dir,
+        &[(
+            "main.conf",
+            "conn a\n\tauto=add\ninclude @DIR@/dir/*\nconn b\n",
+        )],
+    );
+    match config::load_file(&main) {
+        Err(Error::Config { at, message }) => assert_eq!(
+            (at.line, message.as_str()),
+            (3, "input in flex scanner failed")
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(!addconn(&main).accepted);
     // Depth error inside a nested chain that later fails: the error names the right file.
     let main = write_case(
         &dir,
@@ -632,6 +676,47 @@ fn fifty_megabyte_file() {
         other => panic!("{other:?}"),
     }
     assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
+    assert!(agree(&addconn(&p), &ours(&p)));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_reports_everything_at_once() {
+    let text = concat!(
+        "config setup\n\tinterfaces=x\n",
+        "conn a\n\tbogus=1\n",
+        "conn b\n\tauto=add\n\tmtu=abc\n",
+        "conn c\n\tauto=nope\n",
+        "conn d\n\talso=missing\n",
+        "conn e\n\tikelifetime=1h\n\tikelifetime=2h\n",
+        "include /nonexistent/x.conf\n",
+    );
+    let d = config::check_str(text, "t.conf", Path::new("/"));
+    let has = |sev: Severity, line: u32, needle: &str| {
+        assert!(
+            d.iter()
+                .any(|x| x.severity == sev && x.line == line && x.message.contains(needle)),
+            "no {sev:?} at {line} with {needle:?} in {d:#?}"
+        );
+    };
+    // What 4.10 reports (a bad enum value ends its run) comes first.
+    assert_eq!(
+        (d[0].line, d[0].message.as_str()),
+        (9, "keyword auto, invalid value: nope")
+    );
+    has(Severity::Fatal, 4, "syntax error [bogus]");
+    has(Severity::Warning, 7, "not a number");
+    has(Severity::Warning, 15, "could not open include filename");
+    has(
+        Severity::Error,
+        11,
+        "cannot find conn 'missing' needed by conn 'd'",
+    );
+    has(Severity::Error, 14, "duplicate key 'ikelifetime' in conn e");
+    has(Severity::Warning, 2, "obsolete keyword 'interfaces'");
+    assert!(matches!(load(text), Err(Error::Config { at, .. }) if at.line == 9));
+    let dir = scratch("all");
+    let p = write_case(&dir, &[("main.conf", text)]);
     assert!(agree(&addconn(&p), &ours(&p)));
     let _ = fs::remove_dir_all(&dir);
 }

@@ -19,6 +19,20 @@ pub(crate) const MAX_INCLUDE_DEPTH: usize = 10;
 /// none, but include fan-out (a glob of files that include the glob) grows exponentially.
 pub(crate) const MAX_INCLUDED_BYTES: usize = 128 << 20;
 
+/// Our bound on the main file (4.10 has none): reading stops there, so that a device or a
+/// runaway file cannot take all memory.
+pub(crate) const MAX_FILE_BYTES: usize = 256 << 20;
+
+/// Reads a file; Ok(None) once it is longer than `limit` bytes.
+pub(crate) fn read_limited(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut v = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut v)?;
+    Ok(if v.len() > limit { None } else { Some(v) })
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Kind {
     Eof,
@@ -99,8 +113,11 @@ pub(crate) struct Lexer {
     last_line: u32,
     /// Bytes of included text read so far.
     included: usize,
-    /// Set when [`MAX_INCLUDED_BYTES`] was passed: (file, line, message) of the include.
-    pub too_big: Option<(u32, u32, String)>,
+    /// Set when reading has to stop for good (an included directory, [`MAX_INCLUDED_BYTES`]
+    /// passed): (file, line, message) of the include.
+    pub fatal: Option<(u32, u32, String)>,
+    /// Reading has stopped for good.
+    stopped: bool,
     /// The `include` line being processed (where include problems are reported).
     include_at: (u32, u32),
     /// Last brace scan in VALUE state: (data, from, stop, position of the last '}').
@@ -125,7 +142,8 @@ impl Lexer {
             last_file: 0,
             last_line: 1,
             included: 0,
-            too_big: None,
+            fatal: None,
+            stopped: false,
             include_at: (0, 1),
             brace_scan: (u32::MAX, 0, 0, None),
         };
@@ -170,7 +188,7 @@ impl Lexer {
 
     pub fn next(&mut self) -> Tok {
         loop {
-            if self.too_big.is_some() {
+            if self.stopped {
                 return self.tok_eof();
             }
             let Some(frame) = self.stack.last_mut() else {
@@ -233,20 +251,24 @@ impl Lexer {
                 let path = frame.globs[frame.next].clone();
                 frame.next += 1;
                 let file = self.file_id(&path);
-                match self.read(&path) {
-                    Ok(data)
-                        if self.included + self.datas[data as usize].len() > MAX_INCLUDED_BYTES =>
-                    {
+                let read = self.read(&path).map(|d| {
+                    d.filter(|&d| {
+                        self.included + self.datas[d as usize].len() <= MAX_INCLUDED_BYTES
+                    })
+                });
+                match read {
+                    Ok(None) => {
                         let (file, line) = self.include_at;
                         let m = format!(
                             "includes amount to more than {} MiB of configuration (at '{}')",
                             MAX_INCLUDED_BYTES >> 20,
                             path.display()
                         );
-                        self.too_big = Some((file, line, m));
+                        self.stopped = true;
+                        self.fatal = Some((file, line, m));
                         return false;
                     }
-                    Ok(data) => {
+                    Ok(Some(data)) => {
                         self.included += self.datas[data as usize].len();
                         let f = self.stack.last_mut().expect("frame");
                         f.src = Some(Source {
@@ -257,6 +279,17 @@ impl Lexer {
                             once: true,
                         });
                         return true;
+                    }
+                    Err(e) if e.raw_os_error() == Some(libc::EISDIR) => {
+                        // 4.10 opens a directory fine, then its scanner fails to read it and
+                        // the program exits (status 2).
+                        self.stopped = true;
+                        self.fatal = Some((
+                            self.include_at.0,
+                            self.include_at.1,
+                            "input in flex scanner failed".into(),
+                        ));
+                        return false;
                     }
                     Err(e) => {
                         // 4.10: a yyerror (recorded, not fatal by itself), then on to the
@@ -286,15 +319,19 @@ impl Lexer {
         }
     }
 
-    fn read(&mut self, path: &Path) -> std::io::Result<u32> {
+    /// The file's text (read once, then shared); Ok(None) when it is over the budget.
+    fn read(&mut self, path: &Path) -> std::io::Result<Option<u32>> {
         if let Some(&i) = self.data_ids.get(path) {
-            return Ok(i);
+            return Ok(Some(i));
         }
-        let bytes = std::fs::read(path)?;
+        let Some(bytes) = read_limited(path, MAX_INCLUDED_BYTES.saturating_sub(self.included))?
+        else {
+            return Ok(None);
+        };
         let i = self.datas.len() as u32;
         self.datas.push(bytes.into());
         self.data_ids.insert(path.to_path_buf(), i);
-        Ok(i)
+        Ok(Some(i))
     }
 
     /// One flex match in the current state: Some(token), or None when the match produced no
@@ -389,7 +426,13 @@ impl Lexer {
                     _ => {
                         let name = cstr_prefix(w);
                         match std::str::from_utf8(name).ok().and_then(keywords::find) {
-                            None => Kind::Str,
+                            None => {
+                                // 4.10 enters the keyword state after any word: the rest of
+                                // the line up to '=' or its end is swallowed (so `include F
+                                // junk` is fine and `include F a=b` fails at '=').
+                                self.state = State::Key;
+                                Kind::Str
+                            }
                             Some((d, ends)) => {
                                 self.state = match d.ty {
                                     Type::Comment => State::CommentKey,

@@ -33,7 +33,8 @@
 //! keywords). Duplicates: in config setup and %default the last wins; in a conn, see
 //! [`Severity::Error`]. `include` takes a glob(3) pattern with braces, relative to the working
 //! directory for [`load_file`] (as 4.10) or to `include_base` for [`load_str`]; at most 10
-//! files deep (deeper includes are skipped with a warning), 128 MiB of included text in all.
+//! files deep (deeper includes are skipped with a warning). Our bounds (4.10 has none): 256 MiB
+//! for the main file, 128 MiB of included text in all.
 //!
 //! # Values
 //! [`Value`] is what 4.10 stores: times in milliseconds (unit-less numbers are seconds, or
@@ -46,6 +47,7 @@
 //! Settings are keyed by [`Kw`] (per conn), [`EndKw`] (per end) and [`SetupKw`]
 //! (`config setup`): one variant per 4.10 field, so aliases share a key.
 
+pub mod builder;
 mod convert;
 pub mod defaults;
 pub mod gen;
@@ -57,6 +59,7 @@ mod resolve;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use builder::ConnBuilder;
 pub use keywords::{lookup, EndKw, Field, Kw, KwDef, SetupKw, Type};
 
 use crate::error::{Error, Location};
@@ -277,7 +280,8 @@ pub struct Conn {
     pub name: String,
     /// The `conn NAME` line.
     pub at: Location,
-    /// The names of the also= sections taken in, in the order 4.10 visits them.
+    /// The names of the also= sections taken in, in the order 4.10 visits them (each once;
+    /// [`Kw::Also`] itself holds the conn's own also= text, with %default's in front if any).
     pub alsos: Vec<String>,
     /// What 4.10 reports while loading this conn. Any [`Severity::Error`] here means 4.10
     /// does not load the conn.
@@ -332,7 +336,7 @@ impl Config {
 }
 
 /// Loads a config file and everything it includes. Relative `include` paths are taken
-/// relative to the working directory, as 4.10 does.
+/// relative to the working directory, as 4.10 does; "-" is standard input.
 pub fn load_file(path: &Path) -> Result<Config, Error> {
     let data = read(path)?;
     finish(parse::parse(path.to_path_buf(), data, None))
@@ -378,16 +382,32 @@ pub fn check_str(text: &str, name: &str, include_base: &Path) -> Vec<Diagnostic>
 }
 
 fn read(path: &Path) -> Result<Arc<[u8]>, Error> {
-    std::fs::read(path)
-        .map(Arc::from)
-        .map_err(|e| Error::ConfigIo {
-            path: path.to_path_buf(),
-            reason: format!(
-                "can't load file '{}': {}",
-                path.display(),
-                crate::error::strerror(e.raw_os_error().unwrap_or(0))
-            ),
-        })
+    if path == Path::new("-") {
+        // 4.10 reads standard input for "-".
+        let mut v = Vec::new();
+        let stdin = std::io::Read::take(std::io::stdin(), lex::MAX_FILE_BYTES as u64);
+        return std::io::Read::read_to_end(&mut { stdin }, &mut v)
+            .map(|_| Arc::from(v))
+            .map_err(|e| Error::ConfigIo {
+                path: path.to_path_buf(),
+                reason: format!("can't load file '-': {e}"),
+            });
+    }
+    let fail = |reason: String| Error::ConfigIo {
+        path: path.to_path_buf(),
+        reason: format!("can't load file '{}': {reason}", path.display()),
+    };
+    match lex::read_limited(path, lex::MAX_FILE_BYTES) {
+        Ok(Some(v)) => Ok(Arc::from(v)),
+        Ok(None) => Err(fail(format!(
+            "larger than {} MiB",
+            lex::MAX_FILE_BYTES >> 20
+        ))),
+        Err(e) => Err(fail(match e.raw_os_error() {
+            Some(n) => crate::error::strerror(n),
+            None => e.to_string(),
+        })),
+    }
 }
 
 fn diagnostic(parsed: &parse::Parsed, p: &parse::Problem) -> Diagnostic {

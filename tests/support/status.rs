@@ -5,7 +5,7 @@
 //! Whether a state is "established" follows pluto's own state categories (ikev1_states.c and
 //! ikev2_states.c: CAT_ESTABLISHED_IKE_SA / CAT_ESTABLISHED_CHILD_SA), by state name.
 
-/// States pluto counts as an established IKE SA (IKEv2, then IKEv1 main/aggressive/XAUTH).
+/// States pluto counts as an established IKE SA (IKEv2, then IKEv1 main/aggressive/XAUTH/ModeCFG).
 pub const ESTABLISHED_IKE: &[&str] = &[
     "STATE_V2_ESTABLISHED_IKE_SA",
     "STATE_MAIN_I4",
@@ -16,6 +16,9 @@ pub const ESTABLISHED_IKE: &[&str] = &[
     "STATE_XAUTH_I1",
     "STATE_XAUTH_R0",
     "STATE_XAUTH_R1",
+    "STATE_MODE_CFG_I1",
+    "STATE_MODE_CFG_R1",
+    "STATE_MODE_CFG_R2",
 ];
 
 /// States of an established child (IPsec) SA. IKEv1's STATE_QUICK_I1/R0/R1 share the category

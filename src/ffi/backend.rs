@@ -1,0 +1,378 @@
+//! The one place the C ABI reaches into the library: an `ops` plan run step by step without
+//! blocking, behind one descriptor for the caller's main loop.
+//!
+//! The descriptor is an epoll set, so it stays the same for the whole operation while the
+//! steps behind it (start = addconn, then whack) come and go; an eventfd in the set makes it
+//! readable when there is work that needs no waiting (the first step, a helper's news).
+//!
+//! whack steps are one exchange each, read as pluto's answer arrives. An addconn step reads
+//! files, may resolve names and talks to pluto several times, all blocking: it runs on a
+//! helper thread whose lines are handed to the caller's callbacks on the caller's thread.
+
+use std::collections::VecDeque;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::{mpsc, Arc};
+
+use super::operation::ipsecauto_operation;
+use crate::client::{Exchange, Progress, Xauth};
+use crate::error::{Error, Result};
+use crate::ops::{self, ConfigSource, Operation, Options, Sink, Step, Tool};
+use crate::reply::{rc, Line, Rules};
+use crate::whack_cli;
+
+/// How a finished step or operation ended: the tool's exit status, and the error that
+/// stopped it, if one did.
+struct Ending {
+    exit_status: i32,
+    error: Option<Error>,
+}
+
+/// The step under way.
+enum Current {
+    /// A whack step whose answer is being read.
+    Whack(Exchange),
+    /// A step running on a helper thread, reporting through a channel.
+    Helper(mpsc::Receiver<News>, Option<std::thread::JoinHandle<()>>),
+}
+
+/// What a helper thread reports.
+enum News {
+    Line(Line),
+    Say(String),
+    Done(Ending),
+}
+
+/// A helper thread's sink: news goes down the channel, and the eventfd wakes the caller.
+struct Courier {
+    tx: mpsc::Sender<News>,
+    ready: Arc<OwnedFd>,
+}
+
+impl Courier {
+    fn send(&self, news: News) {
+        // A cancelled operation has dropped the receiver: the news has nobody to go to.
+        let _ = self.tx.send(news);
+        wake(&self.ready, true);
+    }
+}
+
+impl Sink for Courier {
+    fn line(&mut self, line: &Line) {
+        self.send(News::Line(line.clone()));
+    }
+    fn say(&mut self, text: &str) {
+        self.send(News::Say(text.to_string()));
+    }
+}
+
+/// Makes the eventfd readable (or not).
+fn wake(ready: &OwnedFd, on: bool) {
+    let fd = ready.as_raw_fd();
+    if on {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a valid u64 to our eventfd; a full counter is fine.
+        unsafe { libc::write(fd, (&one as *const u64).cast(), 8) };
+    } else {
+        let mut v: u64 = 0;
+        // SAFETY: reads 8 bytes into a valid u64; EAGAIN (not set) is fine.
+        unsafe { libc::read(fd, (&mut v as *mut u64).cast(), 8) };
+    }
+}
+
+/// An operation under way.
+pub(crate) struct Pending {
+    options: Options,
+    steps: VecDeque<Step>,
+    /// Command lines to hand out instead of running anything (`--showonly`).
+    show: Option<Vec<String>>,
+    current: Option<Current>,
+    last: Option<Ending>,
+    epoll: OwnedFd,
+    ready: Arc<OwnedFd>,
+}
+
+fn os_error(call: &'static str) -> Error {
+    Error::Io {
+        call,
+        errno: std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+        reason: std::io::Error::last_os_error().to_string(),
+    }
+}
+
+fn epoll_ctl(epoll: RawFd, op: libc::c_int, fd: RawFd) -> Result<()> {
+    let mut ev = libc::epoll_event {
+        events: libc::EPOLLIN as u32,
+        u64: fd as u64,
+    };
+    // SAFETY: both descriptors are open; ev is valid for the call.
+    if unsafe { libc::epoll_ctl(epoll, op, fd, &mut ev) } != 0 {
+        return Err(os_error("epoll_ctl"));
+    }
+    Ok(())
+}
+
+/// The steps `op` takes. The whole-file pass is no `ipsec auto` operation but the
+/// `ipsec addconn --autoall` libreswan's start-up runs, so `ops` has no plan for it.
+pub(crate) fn plan(op: ipsecauto_operation, name: &str, o: &Options) -> Vec<Step> {
+    let Some(operation) = operation(op) else {
+        let mut words = vec![
+            "--ctlsocket".to_string(),
+            o.ctl_socket.display().to_string(),
+        ];
+        if o.verbose {
+            words.push("--verbose".into());
+        }
+        match &o.config {
+            ConfigSource::Default => {}
+            ConfigSource::File(p) => words.extend(["--config".into(), p.display().to_string()]),
+            ConfigSource::Text { name, .. } => words.extend(["--config".into(), name.clone()]),
+        }
+        words.push("--autoall".into());
+        return vec![Step::Run {
+            tool: Tool::Addconn,
+            words,
+        }];
+    };
+    ops::plan(operation, name, o)
+}
+
+/// The operation in `ops` for an `ipsecauto_operation` (None for the whole-file pass).
+fn operation(op: ipsecauto_operation) -> Option<Operation> {
+    use super::operation::ipsecauto_operation::*;
+    Some(match op {
+        IPSECAUTO_OP_ADD => Operation::Add,
+        IPSECAUTO_OP_DELETE => Operation::Delete,
+        IPSECAUTO_OP_REPLACE => Operation::Replace,
+        IPSECAUTO_OP_START => Operation::Start,
+        IPSECAUTO_OP_UP => Operation::Up,
+        IPSECAUTO_OP_DOWN => Operation::Down,
+        IPSECAUTO_OP_ROUTE => Operation::Route,
+        IPSECAUTO_OP_UNROUTE => Operation::Unroute,
+        IPSECAUTO_OP_ONDEMAND => Operation::Ondemand,
+        IPSECAUTO_OP_STATUS => Operation::Status,
+        IPSECAUTO_OP_READY => Operation::Ready,
+        IPSECAUTO_OP_REREADSECRETS => Operation::RereadSecrets,
+        IPSECAUTO_OP_REREADALL => Operation::RereadAll,
+        IPSECAUTO_OP_REREADCERTS => Operation::RereadCerts,
+        IPSECAUTO_OP_FETCHCRLS => Operation::FetchCrls,
+        IPSECAUTO_OP_LISTALL => Operation::ListAll,
+        IPSECAUTO_OP_LISTCERTS => Operation::ListCerts,
+        IPSECAUTO_OP_LISTPUBKEYS => Operation::ListPubkeys,
+        IPSECAUTO_OP_CHECKPUBKEYS => Operation::CheckPubkeys,
+        IPSECAUTO_OP_LISTCACERTS => Operation::ListCacerts,
+        IPSECAUTO_OP_LISTCRLS => Operation::ListCrls,
+        IPSECAUTO_OP_PURGEOCSP => Operation::PurgeOcsp,
+        IPSECAUTO_OP_AUTOALL => return None,
+    })
+}
+
+impl Pending {
+    /// Plans `op`; nothing is sent until the first `advance`, for which `fd()` is readable
+    /// at once.
+    pub fn new(
+        options: &Options,
+        showonly: bool,
+        op: ipsecauto_operation,
+        name: &str,
+    ) -> Result<Pending> {
+        let steps = plan(op, name, options);
+        // SAFETY: plain system calls; the results are checked before use.
+        let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if epoll < 0 {
+            return Err(os_error("epoll_create1"));
+        }
+        // SAFETY: epoll is a descriptor we own from here on.
+        let epoll = unsafe { OwnedFd::from_raw_fd(epoll) };
+        // SAFETY: as above.
+        let ready = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if ready < 0 {
+            return Err(os_error("eventfd"));
+        }
+        // SAFETY: ready is a descriptor we own from here on.
+        let ready = unsafe { OwnedFd::from_raw_fd(ready) };
+        epoll_ctl(epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, ready.as_raw_fd())?;
+        let p = Pending {
+            show: showonly.then(|| steps.iter().map(Step::command_line).collect()),
+            options: options.clone(),
+            steps: steps.into(),
+            current: None,
+            last: None,
+            epoll,
+            ready: Arc::new(ready),
+        };
+        wake(&p.ready, true);
+        Ok(p)
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.epoll.as_raw_fd()
+    }
+
+    /// Starts the next step; returns false when no step is left.
+    fn start_next(&mut self, sink: &mut dyn Sink) -> bool {
+        while let Some(step) = self.steps.pop_front() {
+            let started = match &step {
+                Step::Run {
+                    tool: Tool::Whack,
+                    words,
+                } => self.start_whack(words).map(Current::Whack),
+                Step::Say { text, status } => {
+                    sink.say(text);
+                    self.last = Some(Ending {
+                        exit_status: *status,
+                        error: None,
+                    });
+                    continue;
+                }
+                Step::Run { .. } => self.start_helper(step),
+            };
+            match started {
+                Ok(current) => {
+                    self.current = Some(current);
+                    return true;
+                }
+                // As in the script, a step's failure does not stop the next; the last counts.
+                Err(error) => {
+                    self.last = Some(Ending {
+                        exit_status: rc::WHACK_PROBLEM as i32,
+                        error: Some(error),
+                    })
+                }
+            }
+        }
+        false
+    }
+
+    /// Runs `step` on a helper thread. pluto does not prompt for XAUTH while adding, so the
+    /// helper declines any prompt rather than reach the caller's callback off its thread.
+    fn start_helper(&mut self, step: Step) -> Result<Current> {
+        let (tx, rx) = mpsc::channel();
+        let mut courier = Courier {
+            tx,
+            ready: self.ready.clone(),
+        };
+        let options = self.options.clone();
+        let thread = std::thread::Builder::new()
+            .name("ipsecauto-step".into())
+            .spawn(move || {
+                let mut out = ops::execute(
+                    std::slice::from_ref(&step),
+                    &options,
+                    &mut courier,
+                    &mut ops::NoXauth,
+                );
+                let error = out.steps.pop().and_then(|s| s.error);
+                courier.send(News::Done(Ending {
+                    exit_status: out.exit_status,
+                    error,
+                }));
+            })
+            .map_err(|e| Error::from_errno("pthread_create", e))?;
+        Ok(Current::Helper(rx, Some(thread)))
+    }
+
+    fn start_whack(&mut self, words: &[String]) -> Result<Exchange> {
+        let call = whack_cli::parse(words).map_err(Error::Usage)?;
+        let message = self.options.profile.encode(&call.request)?;
+        let rules = Rules::Whack {
+            asynchronous: call.request.asynchronous,
+            ignore_errors: call.ignore_errors,
+        };
+        let exchange = Exchange::start(&call.socket, &message, rules)?;
+        epoll_ctl(self.fd(), libc::EPOLL_CTL_ADD, exchange.fd())?;
+        Ok(exchange)
+    }
+
+    /// Ends the current step, taking it out of the epoll set.
+    fn end_current(&mut self, ending: Ending) {
+        if let Some(Current::Whack(x)) = self.current.take() {
+            // Closing the socket would drop it from the set too; say so explicitly anyway.
+            let _ = epoll_ctl(self.fd(), libc::EPOLL_CTL_DEL, x.fd());
+        }
+        self.last = Some(ending);
+    }
+
+    /// Does what can be done without blocking. `Ok(Done)` and `Err` are final.
+    pub fn advance(&mut self, sink: &mut dyn Sink, xauth: &mut dyn Xauth) -> Result<Progress> {
+        // Cleared before looking, so news arriving meanwhile leaves the descriptor readable.
+        wake(&self.ready, false);
+        if let Some(lines) = self.show.take() {
+            self.steps.clear();
+            for l in lines {
+                sink.line(&Line {
+                    rc: rc::COMMENT,
+                    output: format!("{l}\n").into_bytes(),
+                    text_start: 0,
+                });
+            }
+            self.last = Some(Ending {
+                exit_status: 0,
+                error: None,
+            });
+            return Ok(Progress::Done);
+        }
+        loop {
+            if self.current.is_none() && !self.start_next(sink) {
+                return match self.last.as_mut().and_then(|l| l.error.take()) {
+                    Some(e) => Err(e),
+                    None => Ok(Progress::Done),
+                };
+            }
+            let ending = match self.current.as_mut().expect("a step was started") {
+                Current::Whack(x) => match x.advance(&mut |l: &Line| sink.line(l), xauth) {
+                    Ok(Progress::Pending) => return Ok(Progress::Pending),
+                    Ok(Progress::Done) => Ending {
+                        exit_status: x.exit_status(),
+                        error: x.ending().missing_prefix.as_ref().map(|l| Error::Protocol {
+                            line: String::from_utf8_lossy(l).into_owned(),
+                        }),
+                    },
+                    Err(error) => Ending {
+                        exit_status: rc::WHACK_PROBLEM as i32,
+                        error: Some(error),
+                    },
+                },
+                Current::Helper(rx, thread) => loop {
+                    match rx.try_recv() {
+                        Ok(News::Line(l)) => sink.line(&l),
+                        Ok(News::Say(t)) => sink.say(&t),
+                        Ok(News::Done(ending)) => {
+                            // Its last act was to send this: joining takes no time, and
+                            // leaves nothing of the thread behind.
+                            if let Some(t) = thread.take() {
+                                let _ = t.join();
+                            }
+                            break ending;
+                        }
+                        Err(mpsc::TryRecvError::Empty) => return Ok(Progress::Pending),
+                        Err(mpsc::TryRecvError::Disconnected) => {
+                            break Ending {
+                                exit_status: rc::WHACK_PROBLEM as i32,
+                                error: Some(Error::Io {
+                                    call: "thread",
+                                    errno: 0,
+                                    reason: "the step's helper thread ended without a result"
+                                        .into(),
+                                }),
+                            }
+                        }
+                    }
+                },
+            };
+            self.end_current(ending);
+        }
+    }
+
+    /// The exit status `ipsec auto` would give: the last finished step's.
+    pub fn exit_status(&self) -> i32 {
+        self.last.as_ref().map_or(0, |l| l.exit_status)
+    }
+
+    /// Stops at once: the current socket is closed (a helper thread is left to finish its
+    /// step alone, its news unread), and no further step runs.
+    pub fn cancel(&mut self) {
+        self.steps.clear();
+        self.show = None;
+        self.current = None;
+    }
+}
