@@ -21,7 +21,8 @@ fn main() {
             other => names.push(other.to_string()),
         }
     }
-    let mut args = Args::new(ConfigSource::File(config), names);
+    let source = ConfigSource::File(config);
+    let mut args = Args::new(source.clone(), names);
     if let Some(s) = ctlsocket {
         args.ctlsocket = s;
     }
@@ -38,13 +39,14 @@ fn main() {
     );
     std::process::exit(match status {
         Ok(s) => s,
-        Err(e @ (ipsecauto::Error::Config { .. } | ipsecauto::Error::ConfigIo { .. })) => {
-            eprintln!("{e}");
-            3
-        }
         Err(e) => {
-            eprintln!("{e}");
-            10
+            match e {
+                ipsecauto::Error::Config { .. } => {
+                    eprintln!("{}", addconn::load_failure_message(&source, &e))
+                }
+                _ => eprintln!("{e}"),
+            }
+            addconn::exit_status_for(&e)
         }
     });
 }

@@ -427,6 +427,14 @@ pub struct End {
     pub send_ca: bool,
     pub certtype: u32,
     pub host_addr_name: Option<String>,
+    /// The three padding bytes after `host_addr`'s is-set flag. 4.10 leaves them as its stack
+    /// had them; where that is the same on every run (addresses found by `%defaultroute`)
+    /// addconn's messages carry those bytes, reproduced here for byte identity.
+    pub host_addr_pad: [u8; 3],
+    /// The same for `host_nexthop`.
+    pub host_nexthop_pad: [u8; 3],
+    /// The same for `client` (a subnet made from an IPv6 `sourceip=`).
+    pub client_pad: [u8; 3],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -35,7 +35,7 @@ fn differential(file: &str, names: &[&str]) {
     for name in names {
         let mut refs = vec![oracle(&rc, &conf, name)];
         let new = ours(&nc, &conf, name);
-        while !agrees(&refs, &new) && refs.len() < 3 {
+        while !agrees(&refs, &new) && refs.len() < 5 {
             refs.push(oracle(&rc, &conf, name));
         }
         if !agrees(&refs, &new) {
@@ -62,6 +62,20 @@ fn every_end_form_matches_4_10() {
     // By alias, unknown, and two names at once (the second's status wins).
     names.extend(["other", "no-such-conn"]);
     differential("ends.conf", &names);
+}
+
+#[test]
+fn host_names_match_4_10() {
+    let names = conn_names("names.conf");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    differential("names.conf", &names);
+}
+
+#[test]
+fn default_leftovers_match_4_10() {
+    let names = conn_names("leak.conf");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    differential("leak.conf", &names);
 }
 
 #[test]
@@ -208,4 +222,44 @@ fn config_from_memory() {
     assert_eq!(m.len(), 1);
     // The name is the first string after the fixed part.
     assert_eq!(&m[0][1488..1490], b"m\0");
+}
+
+#[test]
+fn autoall_matches_4_10() {
+    let conf = data("auto.conf");
+    let (rc, nc) = sockets("autoall");
+    let refs: Vec<_> = (0..2)
+        .map(|_| addconn_common::oracle_args(&rc, &conf, &["--autoall"]))
+        .collect();
+    let mut args = Args::new(ConfigSource::File(conf.clone()), vec![]);
+    args.autoall = true;
+    args.ctlsocket = nc.path.clone();
+    let new = addconn_common::ours_with(&nc, args);
+    // added, kept, routed/1x1, routed/2x1, started; listen; route x2; initiate.
+    assert_eq!(refs[0].1.len(), 9);
+    assert!(agrees(&refs, &new), "{}", describe(&refs[0], &new));
+}
+
+/// pluto's answer decides whether the key messages follow and what the exit status is.
+#[test]
+fn answers_decide_what_follows() {
+    let conf = data("ends.conf");
+    for (tag, reply) in [
+        ("ok", &b"002 added\n"[..]),
+        ("info", b"005 info\n"),
+        ("dup", b"020 duplicate\n"),
+        ("bad", b"036 failed\n000 later\n"),
+        ("roof", b"100 odd\n"),
+    ] {
+        let dir = std::env::temp_dir().join(format!("addconn-reply-{}-{tag}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rc = Capture::answering(dir.join("ref.ctl"), reply);
+        let nc = Capture::answering(dir.join("new.ctl"), reply);
+        let mut refs = vec![oracle(&rc, &conf, "rsa")];
+        let new = ours(&nc, &conf, "rsa");
+        while !agrees(&refs, &new) && refs.len() < 5 {
+            refs.push(oracle(&rc, &conf, "rsa"));
+        }
+        assert!(agrees(&refs, &new), "{tag}: {}", describe(&refs[0], &new));
+    }
 }

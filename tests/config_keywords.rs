@@ -140,3 +140,40 @@ fn every_keyword_as_addconn_checkconfig_sees_it() {
         "the invalid cases must include real rejections"
     );
 }
+
+#[test]
+fn setup_defaults_match_debians_build() {
+    use ipsecauto::config::defaults::{self, Builtin};
+    use ipsecauto::config::Field;
+    let dir = scratch("defaults");
+    let p = dir.join("empty.conf");
+    fs::write(&p, "config setup\n").unwrap();
+    let out = std::process::Command::new("ipsec")
+        .args(["addconn", "--configsetup", "--config"])
+        .arg(&p)
+        .output()
+        .expect("ipsec addconn");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut seen = 0;
+    for line in text.lines() {
+        let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) else {
+            continue;
+        };
+        let v = v.trim_matches('\'');
+        let Some(Field::Setup(kw)) = lookup(&k.replace('_', "-")).map(|d| d.field) else {
+            continue;
+        };
+        let want = match v {
+            "yes" => Builtin::Number(1),
+            "no" => Builtin::Number(0),
+            _ => match v.parse() {
+                Ok(n) => Builtin::Number(n),
+                Err(_) => Builtin::Text(Box::leak(v.to_string().into_boxed_str())),
+            },
+        };
+        assert_eq!(defaults::setup(kw), Some(want), "{k}");
+        seen += 1;
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(seen > 25, "only {seen} defaults printed:\n{text}");
+}

@@ -147,6 +147,39 @@ const CASES: &[(&str, bool)] = &[
         true,
     ),
     ("conn a\n\tau\0to=add\n", false),
+    ("conn a\n\talso=b\n\tauto=add\nconn b\n\tauto=start\n", true),
+    ("conn a\n\talso=b\n\tauto=add\nconn b\n\tauto=add\n", true),
+    ("conn a\n\talso=c\n", true),
+    ("conn %default\n\talso=c\nconn a\n\tauto=add\n", true),
+    ("conn %default\n\tauto=add\nconn a\n\tauto=start\n", true),
+    ("conn a\n\tleftid=a\n\tleftid=b\n", true),
+    ("conn a\n\tleft=%any\n\tleft=%any\n", true),
+    ("conn a\n\tleft=1.2.3.4\n\tleft=1.2.3.4\n", true),
+    ("conn a\n\tmtu=5\n\tmtu=5\n", true),
+    ("conn a\n\tikelifetime=60\n\tikelifetime=1m\n", true),
+    ("conn a\n\tleftid=5\n", true),
+    ("conn a\n\tauthby=bogus\n", true),
+    ("conn a\n\tauthby=null\n\tikev2=no\n", true),
+    ("conn a\n\tauthby=\"rsasig,ecdsa-sha1\"\n", true),
+    (
+        "conn a\n\tleftsubnet=10.0.0.0/8\n\tleftaddresspool=10.0.0.1-10.0.0.9\n",
+        true,
+    ),
+    ("conn a\n\tleftcert=x\n\tleftckaid=abcd\n", true),
+    ("conn a\n\tleftckaid=abc\n", true),
+    ("conn a\n\tleftckaid=ab_cd\n\trightckaid=xy\n", true),
+    (
+        "conn a\n\tleftrsasigkey=0sAQ==\n\tleftpubkey=0sAQ==\n",
+        true,
+    ),
+    (
+        "conn %default\n\tleftrsasigkey=0sAQ==\nconn a\n\tauto=add\n",
+        true,
+    ),
+    ("conn a\n\tleftsubnet=vhost:%priv\n", true),
+    ("conn a\n\tleftsubnet=vnet:%priv\n\tikev2=no\n", true),
+    ("conn a\n\tinterfaces=x\n", true),
+    ("conn a\n\talso=b\nconn b\n\talso=a\n\tauto=add\n", true),
     ("conn a\n\tleftid=\u{e9}\u{ff}\n", true),
 ];
 
@@ -165,7 +198,10 @@ fn cases_as_addconn_checkconfig_sees_them() {
     let results = par_map(&paths, 4, |p| (addconn(p), ours(p)));
     let mut bad = Vec::new();
     for ((text, accepts), (r, o)) in CASES.iter().zip(&results) {
-        if !agree(r, o) || r.accepted != *accepts {
+        // Address/subnet syntax ("bad ...") is checked by addconn, not here.
+        let listed: Vec<&String> = r.listed.iter().filter(|m| !m.starts_with("bad ")).collect();
+        let ours_listed: Vec<&String> = o.listed.iter().collect();
+        if !agree(r, o) || r.accepted != *accepts || listed != ours_listed {
             bad.push(format!(
                 "{text:?}\n  4.10: {r:?}\n  ours: {o:?} (table says {accepts})"
             ));
@@ -268,6 +304,18 @@ fn typed_values_as_4_10_stores_them() {
     // Locations.
     assert_eq!(get(&c, "a", Kw::IkeLifetimeMs).at.line, 9);
     assert_eq!(conn(&c, "a").at.line, 8);
+}
+
+#[test]
+fn later_config_setup_sections() {
+    // 4.10 links a later config setup's settings nowhere once the first has some.
+    let c = load("config setup\n\tlogfile=/x\nconfig setup\n\tlogfile=/y\n\tauto=add\n").unwrap();
+    assert_eq!(c.setup.get(SetupKw::LogFile).unwrap().raw, "/x");
+    let c = load("config setup\nconfig setup\n\tlogfile=/y\n").unwrap();
+    assert_eq!(c.setup.get(SetupKw::LogFile).unwrap().raw, "/y");
+    // Within one section the last one wins.
+    let c = load("config setup\n\tlogfile=/x\n\tplutostderrlog=/z\n").unwrap();
+    assert_eq!(c.setup.get(SetupKw::LogFile).unwrap().raw, "/z");
 }
 
 #[test]
@@ -496,6 +544,59 @@ fn include_loops_and_depth() {
     let c = config::load_file(&main).unwrap();
     assert!(!c.conns.is_empty());
     assert!(agree(&addconn(&main), &ours(&main)));
+    // Fan-out (every file includes the glob of all): bounded, a precise error.
+    let pad = format!("# {}\n", "p".repeat(1 << 20));
+    let fan = format!("include @DIR@/fan/*.conf\n{pad}conn x\n");
+    let main = write_case(
+        &dir,
+        &[
+            ("main.conf", fan.as_str()),
+            ("fan/a.conf", fan.as_str()),
+            ("fan/b.conf", fan.as_str()),
+            ("fan/c.conf", fan.as_str()),
+        ],
+    );
+    let t = std::time::Instant::now();
+    match config::load_file(&main) {
+        Err(Error::Config { at, message }) => {
+            assert!(message.contains("more than 128 MiB"), "{message}");
+            assert_eq!(at.line, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(t.elapsed().as_secs() < 20);
+    // A device that never ends: bounded too.
+    match config::load_str("include /dev/zero\n", "m", &dir) {
+        Err(Error::Config { at, message }) => {
+            assert!(message.contains("more than 128 MiB"), "{message}");
+            assert_eq!(at.line, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    match config::load_file(Path::new("/dev/zero")) {
+        Err(Error::ConfigIo { reason, .. }) => {
+            assert!(reason.contains("larger than 256 MiB"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // An included directory: 4.10's scanner gives up (exit 2).
+    fs::create_dir_all(dir.join("dir/sub")).unwrap();
+    fs::write(dir.join("dir/a.conf"), "conn x\n").unwrap();
+    let main = write_case(
+        &dir,
+        &[(
+            "main.conf",
+            "conn a\n\tauto=add\ninclude @DIR@/dir/*\nconn b\n",
+        )],
+    );
+    match config::load_file(&main) {
+        Err(Error::Config { at, message }) => assert_eq!(
+            (at.line, message.as_str()),
+            (3, "input in flex scanner failed")
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(!addconn(&main).accepted);
     // Depth error inside a nested chain that later fails: the error names the right file.
     let main = write_case(
         &dir,
@@ -536,6 +637,21 @@ fn bad_input_gives_precise_errors() {
         "syntax error [xxxx",
     );
     fails_at(&format!("conn a\n\t{long}=1\n"), 2, "syntax error [xxxx");
+    // Pathological 1 MiB lines stay linear.
+    for unit in ["a={ ", "={ ", "=\" ", "x", "\"", "#", "= ", "{}"] {
+        let line = unit.repeat((1 << 20) / unit.len());
+        let t = std::time::Instant::now();
+        let _ = config::check_str(
+            &format!("conn a\n\tleftid={line}\n\tauto=bogus\n"),
+            "t.conf",
+            Path::new("/"),
+        );
+        assert!(
+            t.elapsed().as_secs_f64() < 5.0,
+            "{unit:?}: {:?}",
+            t.elapsed()
+        );
+    }
 }
 
 #[test]
@@ -560,6 +676,47 @@ fn fifty_megabyte_file() {
         other => panic!("{other:?}"),
     }
     assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
+    assert!(agree(&addconn(&p), &ours(&p)));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_reports_everything_at_once() {
+    let text = concat!(
+        "config setup\n\tinterfaces=x\n",
+        "conn a\n\tbogus=1\n",
+        "conn b\n\tauto=add\n\tmtu=abc\n",
+        "conn c\n\tauto=nope\n",
+        "conn d\n\talso=missing\n",
+        "conn e\n\tikelifetime=1h\n\tikelifetime=2h\n",
+        "include /nonexistent/x.conf\n",
+    );
+    let d = config::check_str(text, "t.conf", Path::new("/"));
+    let has = |sev: Severity, line: u32, needle: &str| {
+        assert!(
+            d.iter()
+                .any(|x| x.severity == sev && x.line == line && x.message.contains(needle)),
+            "no {sev:?} at {line} with {needle:?} in {d:#?}"
+        );
+    };
+    // What 4.10 reports (a bad enum value ends its run) comes first.
+    assert_eq!(
+        (d[0].line, d[0].message.as_str()),
+        (9, "keyword auto, invalid value: nope")
+    );
+    has(Severity::Fatal, 4, "syntax error [bogus]");
+    has(Severity::Warning, 7, "not a number");
+    has(Severity::Warning, 15, "could not open include filename");
+    has(
+        Severity::Error,
+        11,
+        "cannot find conn 'missing' needed by conn 'd'",
+    );
+    has(Severity::Error, 14, "duplicate key 'ikelifetime' in conn e");
+    has(Severity::Warning, 2, "obsolete keyword 'interfaces'");
+    assert!(matches!(load(text), Err(Error::Config { at, .. }) if at.line == 9));
+    let dir = scratch("all");
+    let p = write_case(&dir, &[("main.conf", text)]);
     assert!(agree(&addconn(&p), &ours(&p)));
     let _ = fs::remove_dir_all(&dir);
 }

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::config::Side;
-use crate::config::{self, Config, Conn};
+use crate::config::{self, Config, Conn, Setting};
 use crate::error::{Error, Result};
 use crate::reply::{Line, Rules};
 use crate::request::{IpFamily, Request};
@@ -42,27 +42,7 @@ pub trait Env {
     fn resolve(&self, name: &str, family: IpFamily) -> Option<IpAddr>;
     /// `left=%IFACE`: `None` if the interface is absent or down; else its address and, for a
     /// point-to-point link, the peer address (each if it has one of `family`).
-    fn interface(&self, name: &str, family: IpFamily) -> Option<(Option<IpAddr>, Option<IpAddr>)> {
-        // 4.10 asks with SIOCGIFFLAGS/SIOCGIFADDR/SIOCGIFDSTADDR, which only know IPv4
-        // addresses: for IPv6 the interface may be up but yields no address.
-        let mut up = false;
-        let mut addr = None;
-        let mut peer = None;
-        with_ifaddrs(|ifa| {
-            if ifa_name(ifa) == name {
-                up |= ifa.ifa_flags & libc::IFF_UP as u32 != 0;
-                if addr.is_none() && family == IpFamily::V4 {
-                    addr = sockaddr_ip(ifa.ifa_addr, family);
-                    if ifa.ifa_flags & libc::IFF_POINTOPOINT as u32 != 0 && addr.is_some() {
-                        peer = sockaddr_ip(ifa.ifa_ifu, family);
-                    }
-                }
-            }
-            None::<()>
-        });
-        up.then_some((addr, peer))
-    }
-
+    fn interface(&self, name: &str, family: IpFamily) -> Option<(Option<IpAddr>, Option<IpAddr>)>;
     fn routes(&self, query: &RouteQuery) -> std::result::Result<Vec<Route>, String>;
     /// The peer address of a point-to-point interface.
     fn point_to_point_peer(&self, iface: &str, family: IpFamily) -> Option<IpAddr>;
@@ -124,6 +104,14 @@ fn ifa_name(ifa: &libc::ifaddrs) -> String {
 
 impl Env for SystemEnv {
     fn resolve(&self, name: &str, family: IpFamily) -> Option<IpAddr> {
+        // 4.10 asks libunbound, whose built-in local zone answers for localhost in both
+        // families whatever /etc/hosts says.
+        if name.trim_end_matches('.').eq_ignore_ascii_case("localhost") {
+            return Some(match family {
+                IpFamily::V4 => IpAddr::from([127, 0, 0, 1]),
+                IpFamily::V6 => IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            });
+        }
         let c = std::ffi::CString::new(name).ok()?;
         // SAFETY: zeroed addrinfo is a valid "no hints" value; we set the family.
         let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
@@ -143,22 +131,66 @@ impl Env for SystemEnv {
     }
 
     fn interface(&self, name: &str, family: IpFamily) -> Option<(Option<IpAddr>, Option<IpAddr>)> {
-        let mut up = false;
-        let mut addr = None;
-        let mut peer = None;
-        with_ifaddrs(|ifa| {
-            if ifa_name(ifa) == name {
-                up |= ifa.ifa_flags & libc::IFF_UP as u32 != 0;
-                if addr.is_none() {
-                    addr = sockaddr_ip(ifa.ifa_addr, family);
-                    if ifa.ifa_flags & libc::IFF_POINTOPOINT as u32 != 0 && addr.is_some() {
-                        peer = sockaddr_ip(ifa.ifa_ifu, family);
-                    }
+        // As 4.10 asks: SIOCGIFFLAGS, then SIOCGIFDSTADDR (point-to-point) and SIOCGIFADDR on
+        // a socket of the family, each answer taken only if it is of that family.
+        let af = match family {
+            IpFamily::V4 => libc::AF_INET,
+            IpFamily::V6 => libc::AF_INET6,
+        };
+        // SAFETY: plain socket(2); closed below.
+        let fd = unsafe { libc::socket(af, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            return None;
+        }
+        // SAFETY: a zeroed ifreq is valid; the name is copied NUL-terminated.
+        let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+        for (d, s) in req
+            .ifr_name
+            .iter_mut()
+            .zip(name.bytes().take(libc::IFNAMSIZ - 1))
+        {
+            *d = s as libc::c_char;
+        }
+        let addr_of = |req: &libc::ifreq| -> Option<IpAddr> {
+            // SAFETY: the union holds a sockaddr; an IPv6 address lies within its 24 bytes.
+            let raw: [u8; 24] = unsafe { std::mem::transmute_copy(&req.ifr_ifru) };
+            let sa_family = u16::from_ne_bytes([raw[0], raw[1]]) as i32;
+            match (sa_family, family) {
+                (libc::AF_INET, IpFamily::V4) => {
+                    Some(IpAddr::from(<[u8; 4]>::try_from(&raw[4..8]).ok()?))
                 }
+                (libc::AF_INET6, IpFamily::V6) => {
+                    Some(IpAddr::from(<[u8; 16]>::try_from(&raw[8..24]).ok()?))
+                }
+                _ => None,
             }
-            None::<()>
-        });
-        up.then_some((addr, peer))
+        };
+        let result = (|| {
+            // SAFETY: req is a valid ifreq for these requests.
+            if unsafe { libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req) } != 0 {
+                return None;
+            }
+            // SAFETY: SIOCGIFFLAGS filled the flags member.
+            let flags = unsafe { req.ifr_ifru.ifru_flags } as i32;
+            if flags & libc::IFF_UP == 0 {
+                return None;
+            }
+            let mut peer = None;
+            if flags & libc::IFF_POINTOPOINT != 0
+                && unsafe { libc::ioctl(fd, libc::SIOCGIFDSTADDR, &mut req) } == 0
+            {
+                peer = addr_of(&req);
+            }
+            let mut addr = None;
+            // SAFETY: as above.
+            if unsafe { libc::ioctl(fd, libc::SIOCGIFADDR, &mut req) } == 0 {
+                addr = addr_of(&req);
+            }
+            Some((addr, peer))
+        })();
+        // SAFETY: fd is ours.
+        unsafe { libc::close(fd) };
+        result
     }
 
     fn routes(&self, query: &RouteQuery) -> std::result::Result<Vec<Route>, String> {
@@ -175,17 +207,75 @@ impl Env for SystemEnv {
     }
 }
 
-/// One conn as 4.10 loads it: the built-in defaults, then `%default` processed, then the conn's
-/// own settings processed on top. Problems make the conn "not loaded properly".
-pub fn load(conn: &Conn, env: &dyn Env) -> (starter::StarterConn, Vec<Problem>) {
-    let mut problems = Vec::new();
+/// The `%default` conn as 4.10 processes it before any conn: the built-in defaults with
+/// `%default`'s settings laid over. A conn hides the `%default` settings it overrides, so they
+/// are gathered from what all conns inherit (%default is one and the same for every conn).
+pub fn default_conn(config: &Config, env: &dyn Env) -> (starter::StarterConn, Vec<Problem>) {
+    fn gather<'a, K: Copy + PartialEq>(
+        all: impl Iterator<Item = (K, &'a Setting)>,
+    ) -> Vec<(K, &'a Setting)> {
+        let mut out: Vec<(K, &Setting)> = Vec::new();
+        for (k, s) in all.filter(|(_, s)| s.inherited) {
+            if !out.iter().any(|(x, _)| *x == k) {
+                out.push((k, s));
+            }
+        }
+        out
+    }
+    let conn = gather(config.conns.iter().flat_map(|c| c.iter()));
+    let left = gather(config.conns.iter().flat_map(|c| c.end(Side::Left).iter()));
+    let right = gather(config.conns.iter().flat_map(|c| c.end(Side::Right).iter()));
     let mut c = starter::StarterConn::builtin_default();
-    c.lay(conn, true);
-    let default_ok = c.process(env, &mut problems);
+    let mut problems = Vec::new();
+    if !(conn.is_empty() && left.is_empty() && right.is_empty()) {
+        c.lay_settings(conn.into_iter(), left.into_iter(), right.into_iter());
+        c.process(env, &mut problems);
+    }
+    (c, problems)
+}
+
+/// Problems `config` reports that 4.10 finds while building the conn, which this module
+/// checks again itself (where 4.10 may still send the conn, see `incomplete_or_invalid`).
+const CHECKED_HERE: &[&str] = &[
+    "ikev1 connection must use authby",
+    "authby=ecdsa cannot",
+    "connection authby= value",
+    "cannot specify both",
+    "The vnet: and vhost: keywords",
+    "duplicate public key",
+    "only one of",
+    "invalid leftckaid",
+    "invalid rightckaid",
+];
+
+/// Whether 4.10 gives up on the conn while reading its settings (conflicting duplicates, a
+/// missing also= section, ...), before anything this module checks.
+fn refused_by_config(conn: &Conn) -> bool {
+    conn.errors.iter().any(|d| {
+        d.severity <= config::Severity::Error
+            && !CHECKED_HERE.iter().any(|p| d.message.starts_with(p))
+    })
+}
+
+/// One conn as 4.10 loads it: a copy of the processed `%default` conn with the conn's own
+/// settings laid over and processed again. Problems make the conn "not loaded properly".
+pub fn load(
+    default: &starter::StarterConn,
+    conn: &Conn,
+    env: &dyn Env,
+) -> (starter::StarterConn, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut c = default.clone();
     c.lay(conn, false);
     c.name = conn.name.clone();
-    let ok = c.process(env, &mut problems) && default_ok;
-    c.failed = !ok || !conn.loaded();
+    if refused_by_config(conn) {
+        // 4.10 stops loading such a conn before it reads auto=.
+        c.failed = true;
+        c.desired_state = 0;
+        return (c, problems);
+    }
+    let ok = c.process(env, &mut problems);
+    c.failed = !ok && !c.incomplete_or_invalid;
     (c, problems)
 }
 
@@ -200,8 +290,9 @@ fn wire_name(name: &str) -> &str {
 
 /// The messages 4.10's addconn sends for one conn, in order: the conn (or each of its
 /// `leftsubnets=`/`rightsubnets=` instances), each followed by its raw public keys.
-pub fn requests_for(_config: &Config, conn: &Conn, env: &dyn Env) -> Result<Vec<Request>> {
-    let (mut c, problems) = load(conn, env);
+pub fn requests_for(config: &Config, conn: &Conn, env: &dyn Env) -> Result<Vec<Request>> {
+    let (default, _) = default_conn(config, env);
+    let (mut c, problems) = load(&default, conn, env);
     if c.failed {
         return Err(conn_error(conn, &problems));
     }
@@ -290,23 +381,31 @@ fn config_name(src: &ConfigSource) -> String {
     }
 }
 
-/// Loads the configuration as addconn does; failure is 4.10's "cannot load config" (exit 3).
+/// Loads the configuration as addconn does. On failure 4.10 prints
+/// [`load_failure_message`] and exits 3.
 pub fn load_config(src: &ConfigSource) -> Result<Config> {
-    let r = match src {
+    match src {
         ConfigSource::File(p) => config::load_file(p),
         ConfigSource::Text {
             text,
             name,
             include_base,
         } => config::load_str(text, name, include_base),
-    };
-    r.map_err(|e| match e {
-        Error::Config { at, message } => Error::Config {
-            at,
-            message: format!("cannot load config '{}': {message}", config_name(src)),
-        },
-        other => other,
-    })
+    }
+}
+
+/// 4.10's words when the configuration cannot be loaded (`cannot load config 'F': F:L: …`).
+pub fn load_failure_message(src: &ConfigSource, e: &Error) -> String {
+    format!("cannot load config '{}': {e}", config_name(src))
+}
+
+/// The exit status 4.10's addconn gives for an error `run` returns.
+pub fn exit_status_for(e: &Error) -> i32 {
+    match e {
+        Error::Config { .. } | Error::ConfigIo { .. } => 3,
+        Error::Usage(_) => 10,
+        _ => 255,
+    }
 }
 
 /// Sends one message and reads pluto's answer under addconn's rules; returns the status
@@ -385,16 +484,18 @@ pub fn run_with_diagnostics(
     let cfg = load_config(&args.config)?;
     let env = SystemEnv;
     // 4.10 loads every conn before adding any; its complaints come first, all together.
-    let loaded: Vec<_> = cfg.conns.iter().map(|c| load(c, &env)).collect();
+    let (default, default_problems) = default_conn(&cfg, &env);
+    let loaded: Vec<_> = cfg.conns.iter().map(|c| load(&default, c, &env)).collect();
     let complaints: Vec<String> = cfg
         .diagnostics
         .iter()
         .filter(|d| d.severity <= config::Severity::Error)
         .map(|d| d.message.clone())
         .chain(
-            loaded
+            default_problems
                 .iter()
-                .flat_map(|(_, p)| p.iter().map(|p| p.message.trim_end().to_string())),
+                .chain(loaded.iter().flat_map(|(_, p)| p.iter()))
+                .map(|p| p.message.trim_end().to_string()),
         )
         .collect();
     if !complaints.is_empty() {

@@ -76,6 +76,10 @@ fn resolve_one(host: &mut StarterEnd, peer: &mut StarterEnd, env: &dyn Env) -> S
                 if let Some(p) = r.prefsrc {
                     host.addrtype = kh::IPADDR;
                     host.addr = Some(p);
+                    // 4.10's copy keeps bytes of the IPv6 gateway it found in its padding.
+                    if let (true, Some(IpAddr::V6(g))) = (host.gateway_found, host.nexthop) {
+                        host.addr_pad.copy_from_slice(&g.octets()[1..4]);
+                    }
                     return Status::Success;
                 }
             }
@@ -88,6 +92,21 @@ fn resolve_one(host: &mut StarterEnd, peer: &mut StarterEnd, env: &dyn Env) -> S
                     if let Some(g) = gw {
                         host.nexttype = kh::IPADDR;
                         host.nexthop = Some(g);
+                        host.gateway_found = true;
+                        // What 4.10's stack leaves in the copy's padding: a constant for
+                        // IPv4 (another one in its second call, for the right end), bytes
+                        // 1..4 of the interface name for IPv6.
+                        host.nexthop_pad = match family {
+                            IpFamily::V4 if host.side == crate::config::Side::Left => [0x57, 0, 0],
+                            IpFamily::V4 => [0x5a, 0, 0],
+                            IpFamily::V6 => {
+                                let mut pad = [0; 3];
+                                for (d, s) in pad.iter_mut().zip(r.oif.bytes().skip(1)) {
+                                    *d = s;
+                                }
+                                pad
+                            }
+                        };
                         return Status::CallAgain;
                     }
                 }

@@ -54,18 +54,6 @@ impl<K> Default for Slots<K> {
     }
 }
 
-/// 4.10's number for a typed value (`kw->number`).
-fn number_of(v: &Value) -> u64 {
-    match v {
-        Value::Bool(b) => *b as u64,
-        Value::Number(n) | Value::Millis(n) | Value::Count(n) | Value::Lset(n) => *n,
-        Value::Percent(p) => *p as u64,
-        Value::Enum(e) => *e as u64,
-        Value::Loose(l) => l.map_or(255, |n| n as u64),
-        Value::Text | Value::MissingText | Value::Obsolete => 0,
-    }
-}
-
 impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
     /// 4.10's `translate_field` for one setting (duplicates were already judged by `config`).
     fn lay(&mut self, kw: K, append: bool, setting: &Setting) {
@@ -89,14 +77,14 @@ impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
             }
             Value::Obsolete => {}
             v @ Value::Loose(l) => {
-                s.number = number_of(v);
+                s.number = v.number().unwrap_or(0);
                 s.number_set = true;
                 if l.is_none() {
                     s.string = Some(setting.raw.clone());
                 }
             }
             v => {
-                s.number = number_of(v);
+                s.number = v.number().unwrap_or(0);
                 s.number_set = true;
             }
         }
@@ -137,6 +125,12 @@ pub struct StarterEnd {
     pub addr: Option<IpAddr>,
     pub nexttype: u64,
     pub nexthop: Option<IpAddr>,
+    /// Padding bytes 4.10's `ip_address` copies carry (see `End::host_addr_pad`).
+    pub addr_pad: [u8; 3],
+    pub nexthop_pad: [u8; 3],
+    pub subnet_pad: [u8; 3],
+    /// `%defaultroute` found the gateway in the kernel's table.
+    pub gateway_found: bool,
     pub id: Option<String>,
     pub has_client: bool,
     pub subnet: Option<Subnet>,
@@ -166,6 +160,10 @@ impl StarterEnd {
             addr: None,
             nexttype: kh::NOTSET,
             nexthop: None,
+            addr_pad: [0; 3],
+            nexthop_pad: [0; 3],
+            subnet_pad: [0; 3],
+            gateway_found: false,
             id: None,
             has_client: false,
             subnet: None,
@@ -246,6 +244,9 @@ pub struct StarterConn {
     pub desired_state: u64,
     /// 4.10 would not send this conn ("did not load properly").
     pub failed: bool,
+    /// 4.10's load state when an end leaves the conn incomplete (no `left=`) or invalid (an
+    /// interface not found): either replaces "failed", so such a conn is sent despite errors.
+    pub incomplete_or_invalid: bool,
 }
 
 /// One problem 4.10 reports while loading (joined with newlines into its error text).
@@ -319,6 +320,7 @@ impl StarterConn {
             accept_redirect_to: None,
             desired_state: 0,
             failed: false,
+            incomplete_or_invalid: false,
         }
     }
 
@@ -368,6 +370,7 @@ impl StarterConn {
     /// Returns false when 4.10 would mark the conn as not loaded.
     pub fn process(&mut self, env: &dyn Env, problems: &mut Vec<Problem>) -> bool {
         let mut ok = true;
+        self.incomplete_or_invalid = false;
         if let Some(t) = self.slots.set(Kw::Type) {
             match t {
                 0 => {
@@ -557,7 +560,14 @@ impl StarterConn {
                 Side::Left => &mut self.left,
                 Side::Right => &mut self.right,
             };
-            ok &= validate_end(end, version, &mut self.policy, env, problems);
+            ok &= validate_end(
+                end,
+                version,
+                &mut self.policy,
+                &mut self.incomplete_or_invalid,
+                env,
+                problems,
+            );
         }
         if let Some(v) = self.slots.set(Kw::Auto) {
             self.desired_state = v;
@@ -659,6 +669,7 @@ fn validate_end(
     end: &mut StarterEnd,
     version: IkeVersion,
     policy: &mut Policies,
+    incomplete_or_invalid: &mut bool,
     env: &dyn Env,
     problems: &mut Vec<Problem>,
 ) -> bool {
@@ -671,19 +682,29 @@ fn validate_end(
         });
         ok = false;
     };
+    if end.slots.set(EndKw::Ip).is_none() {
+        *incomplete_or_invalid = true;
+    }
     end.addrtype = end.slots.num(EndKw::Ip);
     match end.addrtype {
         kh::ANY => end.addr = None,
         kh::IPADDR => {
             let s = end.slots.str(EndKw::Ip).unwrap_or("").to_string();
             if let Some(iface) = s.strip_prefix('%') {
-                if let Some((a, nh)) = env.interface(iface, end.family) {
-                    if a.is_some() {
-                        end.addr = a;
+                match env.interface(iface, end.family) {
+                    Some((a, nh)) => {
+                        if a.is_some() {
+                            end.addr = a;
+                            // What 4.10's copy of the kernel's IPv4 answer carries.
+                            if end.family == IpFamily::V4 {
+                                end.addr_pad = [0x61, 0, 0];
+                            }
+                        }
+                        if nh.is_some() {
+                            end.nexthop = nh;
+                        }
                     }
-                    if nh.is_some() {
-                        end.nexthop = nh;
-                    }
+                    None => *incomplete_or_invalid = true,
                 }
                 end.addrtype = kh::IFACE;
             } else {
@@ -735,7 +756,10 @@ fn validate_end(
         } else {
             end.has_client = true;
             match values::subnet(&v, None, false) {
-                Ok(s) => end.subnet = Some(s),
+                Ok(s) => {
+                    end.subnet = Some(s);
+                    end.subnet_pad = [0; 3];
+                }
                 Err(e) => err(
                     end,
                     EndKw::Subnet,
@@ -821,6 +845,10 @@ fn validate_end(
         };
         end.sourceip = ip;
         if !end.has_client {
+            // 4.10's subnet made from an IPv6 address keeps some of its bytes in the padding.
+            if let Some(IpAddr::V6(v6)) = ip {
+                end.subnet_pad.copy_from_slice(&v6.octets()[1..4]);
+            }
             end.subnet = ip.map(|a| Subnet {
                 addr: a,
                 prefix: if family_of(&a) == IpFamily::V4 {

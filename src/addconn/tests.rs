@@ -85,18 +85,32 @@ fn ours(
         .collect()
 }
 
-/// Equal except where two oracle runs differ (4.10 leaves some bytes uninitialised).
+/// Equal except where oracle runs differ (4.10 leaves some bytes uninitialised; random ones
+/// may agree by chance, so the oracle runs again, up to five times, before a byte counts).
 fn same(text: &str, new: Vec<Vec<u8>>) {
-    let a = oracle(text);
-    let b = oracle(text);
-    assert_eq!(a.len(), new.len(), "message count");
-    for (i, m) in new.iter().enumerate() {
-        assert_eq!(a[i].len(), m.len(), "message {i} length");
-        for k in 0..m.len() {
-            if a[i][k] == b[i][k] {
-                assert_eq!(a[i][k], m[k], "message {i} differs at offset {k}");
+    let mut runs = vec![oracle(text)];
+    let mismatch = |runs: &[Vec<Vec<u8>>]| -> Option<String> {
+        let a = &runs[0];
+        if a.len() != new.len() {
+            return Some(format!("{} vs {} messages", a.len(), new.len()));
+        }
+        for (i, m) in new.iter().enumerate() {
+            if a[i].len() != m.len() {
+                return Some(format!("message {i}: {} vs {} bytes", a[i].len(), m.len()));
+            }
+            for k in 0..m.len() {
+                if a[i][k] != m[k] && runs.iter().all(|r| r[i][k] == a[i][k]) {
+                    return Some(format!("message {i} differs at offset {k}"));
+                }
             }
         }
+        None
+    };
+    while mismatch(&runs).is_some() && runs.len() < 5 {
+        runs.push(oracle(text));
+    }
+    if let Some(why) = mismatch(&runs) {
+        panic!("{why}");
     }
 }
 
@@ -172,4 +186,74 @@ fn pool_sourceip_vti_and_auth() {
             &[(EndKw::Ip, s("2001:db8::2", Value::Loose(None)))],
         ),
     );
+}
+
+/// A machine with one IPv4 default route via 198.51.100.1 from 198.51.100.2 on "veth0".
+struct FixedEnv;
+
+impl super::Env for FixedEnv {
+    fn resolve(&self, name: &str, _: crate::request::IpFamily) -> Option<std::net::IpAddr> {
+        (name == "peer.example").then(|| "203.0.113.77".parse().unwrap())
+    }
+    fn interface(
+        &self,
+        _: &str,
+        _: crate::request::IpFamily,
+    ) -> Option<(Option<std::net::IpAddr>, Option<std::net::IpAddr>)> {
+        None
+    }
+    fn routes(&self, q: &super::RouteQuery) -> Result<Vec<super::Route>, String> {
+        let main = libc::RT_TABLE_MAIN;
+        let r = |dst: Option<&str>, gw: Option<&str>, src: Option<&str>| super::Route {
+            family: crate::request::IpFamily::V4,
+            table: main,
+            oif: "veth0".into(),
+            prefsrc: src.map(|s| s.parse().unwrap()),
+            gateway: gw.map(|s| s.parse().unwrap()),
+            dst: dst.map(|s| s.parse().unwrap()),
+        };
+        Ok(if q.dump {
+            vec![
+                r(Some("198.51.100.0"), None, Some("198.51.100.2")),
+                r(None, Some("198.51.100.1"), None),
+            ]
+        } else {
+            vec![r(q.dst.map(|_| "198.51.100.1"), None, Some("198.51.100.2"))]
+        })
+    }
+    fn point_to_point_peer(
+        &self,
+        _: &str,
+        _: crate::request::IpFamily,
+    ) -> Option<std::net::IpAddr> {
+        None
+    }
+}
+
+#[test]
+fn defaultroute_from_a_fixed_table() {
+    let env = FixedEnv;
+    let mut c = StarterConn::builtin_default();
+    let left = [(EndKw::Ip, s("%defaultroute", Value::Loose(Some(1))))];
+    let right = [(EndKw::Ip, s("peer.example", Value::Loose(None)))];
+    c.lay_settings(
+        std::iter::empty(),
+        left.iter().map(|(k, s)| (*k, s)),
+        right.iter().map(|(k, s)| (*k, s)),
+    );
+    c.name = "t".into();
+    assert!(c.process(&env, &mut Vec::new()));
+    resolve_default_routes(&mut c, &env);
+    let r = whack::add_conn(&c).unwrap();
+    let conn = r[0].connection.as_ref().unwrap();
+    assert_eq!(conn.left.host_addr, Some("198.51.100.2".parse().unwrap()));
+    assert_eq!(
+        conn.left.host_nexthop,
+        Some("198.51.100.1".parse().unwrap())
+    );
+    assert_eq!(conn.left.host_nexthop_pad, [0x57, 0, 0]);
+    // The peer was looked up for the route query, but a name stays a name on the wire.
+    assert_eq!(conn.right.host_type, crate::request::HostType::IpHostname);
+    assert_eq!(conn.right.host_addr, None);
+    assert_eq!(conn.dnshostname.as_deref(), Some("peer.example"));
 }

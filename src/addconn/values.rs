@@ -95,7 +95,7 @@ pub fn address_num(src: &str, family: Option<IpFamily>) -> Result<IpAddr, Err> {
 }
 
 fn try_hex(src: &str) -> Option<IpAddr> {
-    if src.len() != 10 || !src[..2].eq_ignore_ascii_case("0x") {
+    if src.len() != 10 || !src.as_bytes()[..2].eq_ignore_ascii_case(b"0x") {
         return None;
     }
     let (v, _) = to_uintmax(&src[2..], 16, false).ok()?;
@@ -386,7 +386,7 @@ const PROTOCOL_PREFIXES: &[(&str, u8)] = &[
 
 fn protocol(name: &str) -> Result<u8, Err> {
     for (p, n) in PROTOCOL_PREFIXES {
-        if name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p) {
+        if name.len() >= p.len() && name.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes()) {
             return Ok(*n);
         }
     }
@@ -588,6 +588,15 @@ mod tests {
             Err("no / in subnet specification")
         );
         assert!(subnet("2001:db8::1/64", None, true).is_err());
+    }
+
+    #[test]
+    fn non_ascii_input_is_an_error_not_a_panic() {
+        assert!(address_num("0\u{e9}12345678", None).is_err());
+        assert!(protoport("t\u{e9}p/22").is_err());
+        assert!(subnet("\u{e9}/\u{e9}", None, false).is_err());
+        assert!(range("1.2.3.4-\u{e9}").is_err());
+        assert!(data("0s\u{e9}\u{e9}", 0).is_err());
     }
 
     #[test]

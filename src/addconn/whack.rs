@@ -78,6 +78,7 @@ fn end_of(e: &StarterEnd) -> Result<End, String> {
         host_vtiip: e.vti_ip,
         ifaceip: e.ifaceip,
         client: if e.has_client { e.subnet } else { None },
+        client_pad: e.subnet_pad,
         protoport: e.protoport,
         key_from_dns_on_demand: e.key_from_dns,
         updown: e.updown.clone(),
@@ -103,6 +104,16 @@ fn end_of(e: &StarterEnd) -> Result<End, String> {
         send_ca: false,
         certtype: 0,
         host_addr_name: e.host_string().map(str::to_string),
+        host_addr_pad: if host_addr.is_some() {
+            e.addr_pad
+        } else {
+            [0; 3]
+        },
+        host_nexthop_pad: if e.nexttype == kh::IPADDR {
+            e.nexthop_pad
+        } else {
+            [0; 3]
+        },
     })
 }
 
@@ -398,6 +409,13 @@ fn instances(c: &StarterConn) -> (Vec<StarterConn>, Option<Refusal>) {
         sc.left.has_client = true;
         sc.right.subnet = right.subnet;
         sc.right.has_client = true;
+        // An item of subnets= is parsed afresh; subnet= is the end's own copy.
+        if left.count > 0 {
+            sc.left.subnet_pad = [0; 3];
+        }
+        if right.count > 0 {
+            sc.right.subnet_pad = [0; 3];
+        }
         sc.name = format!("{}/{}x{}", c.name, left.count, right.count);
         sc.connalias = Some(c.name.clone());
         out.push(sc);

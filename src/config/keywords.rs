@@ -4,6 +4,14 @@
 //! 4.10's lookup takes the first row that matches). Rows behind a compile-time flag carry the
 //! flag's name and whether Debian 12's libreswan 4.10 build has it (checked against
 //! `ipsec addconn --checkconfig`); a row Debian's build lacks is treated as an unknown word.
+//!
+//! Old names: 4.10 accepts these silently as other names of a field (no warning):
+//! plutostderrlog (logfile), virtual_private, ikev1-secctx-attr-type / secctx-attr-type,
+//! xauthusername (username), keylife / lifetime / salifetime (ipsec-lifetime), policy-label
+//! (sec-label), remote_peer_type, ah / phase2alg (esp), aggrmode (aggressive). Obsolete words
+//! ([`Type::Obsolete`]: interfaces, forceencaps) are accepted, warned about and ignored. Any
+//! other unknown word is a syntax error, except `x-…`/`x_…` comments. Value-list aliases
+//! (e.g. auto=route for ondemand, failureshunt=hold for drop) are rows of the `values` lists.
 
 use std::collections::HashMap;
 

@@ -15,6 +15,24 @@ use super::keywords::{self, Ends, KwDef, Type};
 /// 4.10's MAX_INCLUDE_DEPTH: the main file plus nine nested includes.
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 10;
 
+/// Our bound on the text read through includes (files read again count again): 4.10 has
+/// none, but include fan-out (a glob of files that include the glob) grows exponentially.
+pub(crate) const MAX_INCLUDED_BYTES: usize = 128 << 20;
+
+/// Our bound on the main file (4.10 has none): reading stops there, so that a device or a
+/// runaway file cannot take all memory.
+pub(crate) const MAX_FILE_BYTES: usize = 256 << 20;
+
+/// Reads a file; Ok(None) once it is longer than `limit` bytes.
+pub(crate) fn read_limited(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut v = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut v)?;
+    Ok(if v.len() > limit { None } else { Some(v) })
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Kind {
     Eof,
@@ -93,6 +111,17 @@ pub(crate) struct Lexer {
     pub notes: Vec<Note>,
     last_file: u32,
     last_line: u32,
+    /// Bytes of included text read so far.
+    included: usize,
+    /// Set when reading has to stop for good (an included directory, [`MAX_INCLUDED_BYTES`]
+    /// passed): (file, line, message) of the include.
+    pub fatal: Option<(u32, u32, String)>,
+    /// Reading has stopped for good.
+    stopped: bool,
+    /// The `include` line being processed (where include problems are reported).
+    include_at: (u32, u32),
+    /// Last brace scan in VALUE state: (data, from, stop, position of the last '}').
+    brace_scan: (u32, usize, usize, Option<usize>),
 }
 
 fn is_blank(c: u8) -> bool {
@@ -112,6 +141,11 @@ impl Lexer {
             notes: Vec::new(),
             last_file: 0,
             last_line: 1,
+            included: 0,
+            fatal: None,
+            stopped: false,
+            include_at: (0, 1),
+            brace_scan: (u32::MAX, 0, 0, None),
         };
         let file = lx.file_id(&name);
         lx.datas.push(data);
@@ -143,16 +177,8 @@ impl Lexer {
         &self.datas[t.data as usize][t.start..t.end]
     }
 
-    /// Where the scanner is now (4.10's current file and line).
-    pub fn position(&self) -> (u32, u32) {
-        match self.stack.last().and_then(|f| f.src.as_ref()) {
-            Some(s) => (s.file, s.line),
-            None => (self.last_file, self.last_line),
-        }
-    }
-
     fn note(&mut self, message: String) {
-        let (file, line) = self.position();
+        let (file, line) = self.include_at;
         self.notes.push(Note {
             file,
             line,
@@ -162,6 +188,9 @@ impl Lexer {
 
     pub fn next(&mut self) -> Tok {
         loop {
+            if self.stopped {
+                return self.tok_eof();
+            }
             let Some(frame) = self.stack.last_mut() else {
                 return self.tok_eof();
             };
@@ -222,8 +251,25 @@ impl Lexer {
                 let path = frame.globs[frame.next].clone();
                 frame.next += 1;
                 let file = self.file_id(&path);
-                match self.read(&path) {
-                    Ok(data) => {
+                let read = self.read(&path).map(|d| {
+                    d.filter(|&d| {
+                        self.included + self.datas[d as usize].len() <= MAX_INCLUDED_BYTES
+                    })
+                });
+                match read {
+                    Ok(None) => {
+                        let (file, line) = self.include_at;
+                        let m = format!(
+                            "includes amount to more than {} MiB of configuration (at '{}')",
+                            MAX_INCLUDED_BYTES >> 20,
+                            path.display()
+                        );
+                        self.stopped = true;
+                        self.fatal = Some((file, line, m));
+                        return false;
+                    }
+                    Ok(Some(data)) => {
+                        self.included += self.datas[data as usize].len();
                         let f = self.stack.last_mut().expect("frame");
                         f.src = Some(Source {
                             file,
@@ -233,6 +279,17 @@ impl Lexer {
                             once: true,
                         });
                         return true;
+                    }
+                    Err(e) if e.raw_os_error() == Some(libc::EISDIR) => {
+                        // 4.10 opens a directory fine, then its scanner fails to read it and
+                        // the program exits (status 2).
+                        self.stopped = true;
+                        self.fatal = Some((
+                            self.include_at.0,
+                            self.include_at.1,
+                            "input in flex scanner failed".into(),
+                        ));
+                        return false;
                     }
                     Err(e) => {
                         // 4.10: a yyerror (recorded, not fatal by itself), then on to the
@@ -262,15 +319,19 @@ impl Lexer {
         }
     }
 
-    fn read(&mut self, path: &Path) -> std::io::Result<u32> {
+    /// The file's text (read once, then shared); Ok(None) when it is over the budget.
+    fn read(&mut self, path: &Path) -> std::io::Result<Option<u32>> {
         if let Some(&i) = self.data_ids.get(path) {
-            return Ok(i);
+            return Ok(Some(i));
         }
-        let bytes = std::fs::read(path)?;
+        let Some(bytes) = read_limited(path, MAX_INCLUDED_BYTES.saturating_sub(self.included))?
+        else {
+            return Ok(None);
+        };
         let i = self.datas.len() as u32;
         self.datas.push(bytes.into());
         self.data_ids.insert(path.to_path_buf(), i);
-        Ok(i)
+        Ok(Some(i))
     }
 
     /// One flex match in the current state: Some(token), or None when the match produced no
@@ -365,7 +426,13 @@ impl Lexer {
                     _ => {
                         let name = cstr_prefix(w);
                         match std::str::from_utf8(name).ok().and_then(keywords::find) {
-                            None => Kind::Str,
+                            None => {
+                                // 4.10 enters the keyword state after any word: the rest of
+                                // the line up to '=' or its end is swallowed (so `include F
+                                // junk` is fine and `include F a=b` fails at '=').
+                                self.state = State::Key;
+                                Kind::Str
+                            }
                             Some((d, ends)) => {
                                 self.state = match d.ty {
                                     Type::Comment => State::CommentKey,
@@ -432,11 +499,23 @@ impl Lexer {
                     0
                 };
                 let braced = if c == b'{' {
-                    // \{[^\"\n]*\}: up to the last '}' before a quote or newline.
-                    let n = run(p + 1, &|x| x != b'"' && x != b'\n');
-                    match b[p + 1..p + 1 + n].iter().rposition(|&x| x == b'}') {
-                        Some(i) => i + 2,
-                        None => 0,
+                    // \{[^\"\n]*\}: up to the last '}' before a quote or newline. The scan
+                    // is remembered so that many '{' on one stretch cost one scan.
+                    let (d, from, stop, last) = self.brace_scan;
+                    let last = if d == src.data && from <= p && p < stop {
+                        last
+                    } else {
+                        let n = run(p + 1, &|x| x != b'"' && x != b'\n');
+                        let last = b[p + 1..p + 1 + n]
+                            .iter()
+                            .rposition(|&x| x == b'}')
+                            .map(|i| p + 1 + i);
+                        self.brace_scan = (src.data, p, p + 1 + n, last);
+                        last
+                    };
+                    match last {
+                        Some(i) if i > p => i + 1 - p,
+                        _ => 0,
                     }
                 } else {
                     0
@@ -512,7 +591,8 @@ impl Lexer {
 
     /// 4.10's parser_y_include: glob the name and read the matches in place of the rest of the
     /// current file. Problems are recorded as notes (4.10 does not fail on them).
-    pub fn include(&mut self, name: &[u8]) {
+    pub fn include(&mut self, name: &[u8], at: (u32, u32)) {
+        self.include_at = at;
         let name = cstr_prefix(name);
         let shown = String::from_utf8_lossy(name).into_owned();
         let pattern: Vec<u8> = match (&self.base, name.first()) {

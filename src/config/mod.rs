@@ -1,25 +1,55 @@
 //! libreswan 4.10's ipsec.conf language: parsing, `also=`/`%default` resolution, typed values.
 //!
 //! The behaviour is 4.10's (lib/libipsecconf: parser.lex, parser.y, keywords.c, confread.c) as
-//! shipped by Debian 12, checked against `ipsec addconn --checkconfig`:
+//! shipped by Debian 12, checked against `ipsec addconn --checkconfig` (tests/config_*.rs):
 //!
 //! - [`load_file`] / [`load_str`] parse a file (with its `include`s), then resolve every
 //!   `conn` section except `%default` into a [`Conn`]: its own settings, then those of its
-//!   `also=` sections (transitively, first one wins), then `%default`'s (marked
-//!   [`Setting::inherited`], 4.10's `k_default`). They fail with [`Error::Config`] (file and line)
-//!   on the first problem that makes `addconn` reject the whole file ([`Severity::Fatal`]).
-//!   Problems 4.10 reports but lives with are kept: per conn in [`Conn::errors`] (the conn does
-//!   not load in 4.10) and file-wide in [`Config::diagnostics`].
-//! - [`check_file`] reports every problem of a file at once.
-//! - Values are typed as 4.10 stores them ([`Value`]): times in milliseconds, yes/no as bools,
-//!   enum names as 4.10's numbers, byte counts and percentages as numbers; `raw` keeps the text.
-//! - The keyword table is data: [`keywords::KEYWORDS`], looked up with [`lookup`].
+//!   `also=` sections (transitively, in 4.10's walk order), then `%default`'s (marked
+//!   [`Setting::inherited`], 4.10's `k_default`). They fail with [`Error::Config`] (file and
+//!   line) on the problem 4.10's addconn reports when it rejects the whole file.
+//! - [`check_file`] / [`check_str`] report every problem at once, that one first.
 //!
-//! Settings are keyed by [`Kw`] (per conn), [`EndKw`] (per end, `left…`/`right…`) and
-//! [`SetupKw`] (`config setup`): one variant per 4.10 field, so aliases share a key.
+//! # Severity
+//! [`Severity::Fatal`]: addconn rejects the file (syntax errors, bad enum values, a conn-only
+//! keyword in config setup, an empty `…rsasigkey=""` that makes 4.10 abort).
+//! [`Severity::Error`]: 4.10 lists it and the conn it belongs to does not load (conflicting
+//! duplicate keys, a missing also= section, ALSO_LIMIT, bad authby=, cert+ckaid, …); kept in
+//! [`Conn::errors`] and [`Config::diagnostics`]. [`Severity::Warning`]: 4.10 lists it, logs it or
+//! silently drops the setting (same-value duplicates, obsolete keywords, a missing include,
+//! "not a number", unparsable times/percentages/byte counts, max include depth), or we add it
+//! (also= cycles, which 4.10 resolves by taking each section once; invalid UTF-8).
+//! Address syntax (subnet=, nexthop=, sourceip=, addresspool=, protoport=, vti=) is not
+//! checked here: 4.10 does it while building the conn (see `addconn`).
+//!
+//! # Syntax, as 4.10 has it
+//! Section headers (`config setup`, `conn NAME`, `include PATTERN`, `version N`) at column 0;
+//! keywords indented. Keywords are case-insensitive; `leftX=`/`rightX=` address one end and a
+//! bare `X=` of a per-end keyword sets the right end only. Values: `"…"` (no newline or quote
+//! inside), `{…}`, or a blank-free word; a quote glued to more text stays part of it. yes/no
+//! words are lower case (y/yes/true/on, n/no/false/off); enum names are case-insensitive.
+//! `#` starts a comment only at a line start or when longer than a word (`x #c` is an error).
+//! `keyword=` with nothing sets nothing (but is an error for yes/no, time and percentage
+//! keywords). Duplicates: in config setup and %default the last wins; in a conn, see
+//! [`Severity::Error`]. `include` takes a glob(3) pattern with braces, relative to the working
+//! directory for [`load_file`] (as 4.10) or to `include_base` for [`load_str`]; at most 10
+//! files deep (deeper includes are skipped with a warning). Our bounds (4.10 has none): 256 MiB
+//! for the main file, 128 MiB of included text in all.
+//!
+//! # Values
+//! [`Value`] is what 4.10 stores: times in milliseconds (unit-less numbers are seconds, or
+//! milliseconds for retransmit-interval=; `%forever` is 0), yes/no as bools, enum names as
+//! 4.10's numbers, byte counts and percentages as numbers, loose enums (left=, rsasigkey=,
+//! ipsec-interface=) as a known `%`-name's number or "other"; `raw` keeps the text.
+//! Built-in values for unset fields are in [`defaults`]; the keyword table is
+//! [`keywords::KEYWORDS`], looked up with [`lookup`].
+//!
+//! Settings are keyed by [`Kw`] (per conn), [`EndKw`] (per end) and [`SetupKw`]
+//! (`config setup`): one variant per 4.10 field, so aliases share a key.
 
 pub mod builder;
 mod convert;
+pub mod defaults;
 pub mod gen;
 pub mod keywords;
 mod lex;
@@ -116,6 +146,21 @@ pub enum Value {
     Loose(Option<u32>),
     /// An obsolete keyword: accepted, ignored.
     Obsolete,
+}
+
+impl Value {
+    /// The number 4.10 keeps for the value (its `options[]` slot): yes/no as 1/0, times in
+    /// milliseconds, enum names as their numbers, a literal loose value as 255. None for text.
+    pub fn number(&self) -> Option<u64> {
+        Some(match self {
+            Value::Bool(b) => u64::from(*b),
+            Value::Number(n) | Value::Millis(n) | Value::Count(n) | Value::Lset(n) => *n,
+            Value::Percent(n) | Value::Enum(n) => u64::from(*n),
+            Value::Loose(Some(n)) => u64::from(*n),
+            Value::Loose(None) => 255,
+            Value::Text | Value::MissingText | Value::Obsolete => return None,
+        })
+    }
 }
 
 /// One setting of a conn, an end or config setup.
@@ -235,7 +280,8 @@ pub struct Conn {
     pub name: String,
     /// The `conn NAME` line.
     pub at: Location,
-    /// The names of the also= sections taken in, in the order 4.10 visits them.
+    /// The names of the also= sections taken in, in the order 4.10 visits them (each once;
+    /// [`Kw::Also`] itself holds the conn's own also= text, with %default's in front if any).
     pub alsos: Vec<String>,
     /// What 4.10 reports while loading this conn. Any [`Severity::Error`] here means 4.10
     /// does not load the conn.
@@ -290,7 +336,7 @@ impl Config {
 }
 
 /// Loads a config file and everything it includes. Relative `include` paths are taken
-/// relative to the working directory, as 4.10 does.
+/// relative to the working directory, as 4.10 does; "-" is standard input.
 pub fn load_file(path: &Path) -> Result<Config, Error> {
     let data = read(path)?;
     finish(parse::parse(path.to_path_buf(), data, None))
@@ -336,16 +382,32 @@ pub fn check_str(text: &str, name: &str, include_base: &Path) -> Vec<Diagnostic>
 }
 
 fn read(path: &Path) -> Result<Arc<[u8]>, Error> {
-    std::fs::read(path)
-        .map(Arc::from)
-        .map_err(|e| Error::ConfigIo {
-            path: path.to_path_buf(),
-            reason: format!(
-                "can't load file '{}': {}",
-                path.display(),
-                crate::error::strerror(e.raw_os_error().unwrap_or(0))
-            ),
-        })
+    if path == Path::new("-") {
+        // 4.10 reads standard input for "-".
+        let mut v = Vec::new();
+        let stdin = std::io::Read::take(std::io::stdin(), lex::MAX_FILE_BYTES as u64);
+        return std::io::Read::read_to_end(&mut { stdin }, &mut v)
+            .map(|_| Arc::from(v))
+            .map_err(|e| Error::ConfigIo {
+                path: path.to_path_buf(),
+                reason: format!("can't load file '-': {e}"),
+            });
+    }
+    let fail = |reason: String| Error::ConfigIo {
+        path: path.to_path_buf(),
+        reason: format!("can't load file '{}': {reason}", path.display()),
+    };
+    match lex::read_limited(path, lex::MAX_FILE_BYTES) {
+        Ok(Some(v)) => Ok(Arc::from(v)),
+        Ok(None) => Err(fail(format!(
+            "larger than {} MiB",
+            lex::MAX_FILE_BYTES >> 20
+        ))),
+        Err(e) => Err(fail(match e.raw_os_error() {
+            Some(n) => crate::error::strerror(n),
+            None => e.to_string(),
+        })),
+    }
 }
 
 fn diagnostic(parsed: &parse::Parsed, p: &parse::Problem) -> Diagnostic {

@@ -16,10 +16,19 @@ use super::{Severity, Value};
 pub(crate) struct Entry {
     pub def: &'static KwDef,
     pub ends: Ends,
-    pub raw: String,
+    /// The value's text, in [`Parsed::datas`] (read with [`Parsed::raw`]): no copy per entry.
+    pub raw: Raw,
     pub value: Value,
     pub file: u32,
     pub line: u32,
+}
+
+/// Where an entry's text is: a byte range of one of the files read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Raw {
+    pub data: u32,
+    pub start: usize,
+    pub end: usize,
 }
 
 #[derive(Debug)]
@@ -28,6 +37,8 @@ pub(crate) struct Section {
     pub file: u32,
     pub line: u32,
     pub entries: Vec<Entry>,
+    /// Where the first `x-…` comment of the section stands, if any.
+    pub comment: Option<(u32, u32)>,
 }
 
 #[derive(Debug)]
@@ -41,6 +52,8 @@ pub(crate) struct Problem {
 #[derive(Debug, Default)]
 pub(crate) struct Parsed {
     pub files: Vec<PathBuf>,
+    /// The text of every file read, for [`Raw`].
+    pub datas: Vec<Arc<[u8]>>,
     pub setup: Vec<Entry>,
     pub setup_at: Option<(u32, u32)>,
     pub sections: Vec<Section>,
@@ -50,10 +63,16 @@ pub(crate) struct Parsed {
     pub primary: Option<usize>,
 }
 
+/// 4.10's buffer for a parse error ("FILE:LINE: MESSAGE [TOKEN]" and its NUL).
+const ERRSTRING_LEN: usize = 256;
+
 #[derive(Clone, Copy)]
 enum Target {
     None,
     Setup,
+    /// A later `config setup` after one with settings: 4.10 links its settings nowhere
+    /// (they are dropped, unchecked).
+    SetupDetached,
     Section(usize),
 }
 
@@ -64,6 +83,8 @@ struct Parser {
     target: Target,
     first_syntax: Option<usize>,
     first_enum: Option<usize>,
+    /// The scanner had to stop (see `Lexer::fatal`).
+    lex_fatal: Option<usize>,
     /// A statement or header parsed since the last syntax error (to drop cascades).
     progress: bool,
 }
@@ -77,6 +98,7 @@ pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Pa
         target: Target::None,
         first_syntax: None,
         first_enum: None,
+        lex_fatal: None,
         progress: true,
     };
     loop {
@@ -89,10 +111,22 @@ pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Pa
     p.finish()
 }
 
+impl Parsed {
+    /// An entry's value as text (as C sees it: up to a NUL; invalid UTF-8 replaced).
+    pub fn raw(&self, e: &Entry) -> std::borrow::Cow<'_, str> {
+        let b = &self.datas[e.raw.data as usize][e.raw.start..e.raw.end];
+        String::from_utf8_lossy(cstr_prefix(b))
+    }
+}
+
 impl Parser {
     fn peek(&mut self) -> Tok {
         if self.la.is_none() {
             self.la = Some(self.lx.next());
+            if let Some((file, line, m)) = self.lx.fatal.take() {
+                let i = self.problem(file, line, m, Severity::Fatal);
+                self.lex_fatal.get_or_insert(i);
+            }
             for n in std::mem::take(&mut self.lx.notes) {
                 self.problem(n.file, n.line, n.message, Severity::Warning);
             }
@@ -133,12 +167,17 @@ impl Parser {
         if self.first_syntax.is_none() || self.progress {
             // 4.10 prints the token's text in brackets (a newline for a line end).
             let yytext = String::from_utf8_lossy(cstr_prefix(self.lx.text(&t))).into_owned();
-            let i = self.problem(
-                t.file,
-                t.line,
-                format!("syntax error [{yytext}]"),
-                Severity::Fatal,
-            );
+            let mut m = format!("syntax error [{yytext}]");
+            // 4.10 formats "FILE:LINE: MESSAGE" into a 256-byte buffer: long tokens are cut.
+            let prefix = format!("{}:{}: ", self.lx.files[t.file as usize].display(), t.line).len();
+            let mut keep = ERRSTRING_LEN.saturating_sub(1 + prefix);
+            if m.len() > keep {
+                while !m.is_char_boundary(keep) {
+                    keep -= 1;
+                }
+                m.truncate(keep);
+            }
+            let i = self.problem(t.file, t.line, m, Severity::Fatal);
             self.first_syntax.get_or_insert(i);
         }
         self.progress = false;
@@ -170,7 +209,11 @@ impl Parser {
                     self.expect(Kind::Setup)?;
                     self.expect(Kind::Eol)?;
                     self.out.setup_at.get_or_insert((t.file, t.line));
-                    self.target = Target::Setup;
+                    self.target = if self.out.setup.is_empty() {
+                        Target::Setup
+                    } else {
+                        Target::SetupDetached
+                    };
                     self.progress = true;
                     self.kw_sections()?;
                 }
@@ -183,6 +226,7 @@ impl Parser {
                         file: t.file,
                         line: t.line,
                         entries: Vec::new(),
+                        comment: None,
                     });
                     self.target = Target::Section(self.out.sections.len() - 1);
                     self.progress = true;
@@ -193,7 +237,7 @@ impl Parser {
                     self.expect(Kind::Eol)?;
                     self.progress = true;
                     let name = self.lx.text(&f).to_vec();
-                    self.lx.include(&name);
+                    self.lx.include(&name, (t.file, t.line));
                 }
                 _ => return Err(t),
             }
@@ -210,6 +254,9 @@ impl Parser {
                 Kind::Comment => {
                     self.expect(Kind::Equal)?;
                     self.expect(Kind::Str)?;
+                    if let Target::Section(i) = self.target {
+                        self.out.sections[i].comment.get_or_insert((t.file, t.line));
+                    }
                     self.expect(Kind::Eol)?;
                 }
                 Kind::Key(def, ends) => {
@@ -254,9 +301,9 @@ impl Parser {
         if kind == Kind::Eol {
             return Ok(false); // `keyword=` with nothing: 4.10 ignores it
         }
-        let raw_bytes = cstr_prefix(self.lx.text(&v));
-        let raw = String::from_utf8_lossy(raw_bytes).into_owned();
-        if raw.len() != raw_bytes.len() || raw.as_bytes() != raw_bytes {
+        let data = Arc::clone(&self.lx.datas[v.data as usize]);
+        let raw = String::from_utf8_lossy(cstr_prefix(&data[v.start..v.end]));
+        if let std::borrow::Cow::Owned(_) = raw {
             self.problem(
                 v.file,
                 v.line,
@@ -271,13 +318,18 @@ impl Parser {
         let entry = Entry {
             def,
             ends,
-            raw,
+            raw: Raw {
+                data: v.data,
+                start: v.start,
+                end: v.end,
+            },
             value,
             file: key.file,
             line: key.line,
         };
         match self.target {
             Target::Setup => self.out.setup.push(entry),
+            Target::SetupDetached => {}
             Target::Section(i) => self.out.sections[i].entries.push(entry),
             Target::None => {}
         }
@@ -392,8 +444,15 @@ impl Parser {
             );
             first_setup.get_or_insert(i);
         }
-        self.out.primary = self.first_enum.or(self.first_syntax).or(first_setup);
+        // A bad enum value or a reading failure ends 4.10's run where it happens; otherwise
+        // the first syntax error, then config setup's check, decide.
+        let stop = match (self.first_enum, self.lex_fatal) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.out.primary = stop.or(self.first_syntax).or(first_setup);
         self.out.files = std::mem::take(&mut self.lx.files);
+        self.out.datas = std::mem::take(&mut self.lx.datas);
         self.out
     }
 }

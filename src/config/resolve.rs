@@ -99,15 +99,7 @@ fn end_of(i: usize) -> EndKw {
 
 /// The number 4.10 stores for a value (its `options[]`), for duplicate comparisons.
 fn number(v: &Value) -> u64 {
-    match v {
-        Value::Bool(b) => u64::from(*b),
-        Value::Number(n) | Value::Millis(n) | Value::Count(n) | Value::Lset(n) => *n,
-        Value::Percent(n) => u64::from(*n),
-        Value::Enum(n) => u64::from(*n),
-        Value::Loose(Some(n)) => u64::from(*n),
-        Value::Loose(None) => 255,
-        Value::Text | Value::MissingText | Value::Obsolete => 0,
-    }
+    v.number().unwrap_or(0)
 }
 
 struct Ctx<'a> {
@@ -115,6 +107,8 @@ struct Ctx<'a> {
     files: &'a [PathBuf],
     by_name: HashMap<&'a str, usize>,
     defaults: Work<'a>,
+    /// Per end: %default left a literal public key behind (see `checks`).
+    default_keys: [bool; 2],
 }
 
 impl<'a> Ctx<'a> {
@@ -213,8 +207,8 @@ impl<'a> Ctx<'a> {
                 }
                 if def.field == Field::Conn(Kw::Also) {
                     w.also = Some(match w.also.take() {
-                        Some(s) => s + " " + &e.raw,
-                        None => e.raw.clone(),
+                        Some(s) => s + " " + &self.parsed.raw(e),
+                        None => self.parsed.raw(e).into_owned(),
                     });
                 }
                 let prev = match w.slots[i].state {
@@ -223,20 +217,19 @@ impl<'a> Ctx<'a> {
                 };
                 let s = w.touch(i);
                 s.joined = Some(match prev {
-                    Some(p) => p + " " + &e.raw,
-                    None => e.raw.clone(),
+                    Some(p) => p + " " + &self.parsed.raw(e),
+                    None => self.parsed.raw(e).into_owned(),
                 });
                 s.entry = Some(e);
                 s.state = KSet::Set;
                 false
             }
             Type::LooseEnum | Type::Pubkey => {
-                if self.state(w, i) == KSet::Set {
-                    let old = w.slots[i].entry.expect("set slot");
+                if let (KSet::Set, Some(old)) = (self.state(w, i), w.slots[i].entry) {
                     let same = number(&old.value) == 255
                         && e.value == Value::Loose(None)
                         && old.value == Value::Loose(None)
-                        && old.raw == e.raw;
+                        && self.parsed.raw(old) == self.parsed.raw(e);
                     out.push(dup(if same {
                         Severity::Warning
                     } else {
@@ -246,7 +239,7 @@ impl<'a> Ctx<'a> {
                         return true;
                     }
                 }
-                if def.ty == Type::Pubkey && e.raw.is_empty() {
+                if def.ty == Type::Pubkey && self.parsed.raw(e).is_empty() {
                     // "" is in 4.10's pubkey list as "literal key follows" with no key: its
                     // addconn then fails an assertion and aborts on the whole file.
                     let m = format!(
@@ -286,8 +279,7 @@ impl<'a> Ctx<'a> {
                 false
             }
             _ => {
-                if self.state(w, i) == KSet::Set {
-                    let old = w.slots[i].entry.expect("set slot");
+                if let (KSet::Set, Some(old)) = (self.state(w, i), w.slots[i].entry) {
                     let same = number(&old.value) as i32 == number(&e.value) as i32;
                     out.push(dup(if same {
                         Severity::Warning
@@ -308,7 +300,9 @@ impl<'a> Ctx<'a> {
 
     /// The rest of 4.10's load_conn that can fail without the network: authby= and the
     /// per-end checks that need no address parsing.
-    fn checks(&self, w: &Work<'a>, out: &mut Vec<Diagnostic>) -> bool {
+    /// `key_before`: per end, whether a literal public key is already there before the end is
+    /// checked (4.10 copies %default's into every conn, so any key then is a duplicate).
+    fn checks(&self, w: &Work<'a>, key_before: [bool; 2], out: &mut Vec<Diagnostic>) -> bool {
         let get = |i: usize| -> Option<&'a Entry> {
             match w.slots[i].state {
                 KSet::Unset => self.defaults.slots[i].entry,
@@ -321,7 +315,7 @@ impl<'a> Ctx<'a> {
         };
         if let Some(e) = get(Kw::Authby as usize) {
             if e.value == Value::Text {
-                for val in e.raw.split([',', ' ']) {
+                for val in self.parsed.raw(e).split([',', ' ']) {
                     let problem = match val {
                         "secret" | "rsasig" | "rsa" | "never" => None,
                         _ if ikev1 => {
@@ -341,7 +335,7 @@ impl<'a> Ctx<'a> {
             }
         }
         let mut err = false;
-        for (left, lr) in [(true, "left"), (false, "right")] {
+        for (n, (left, lr)) in [(true, "left"), (false, "right")].into_iter().enumerate() {
             let at = |k: EndKw| get(slot_index(Field::End(k), left).expect("end"));
             let subnet = at(EndKw::Subnet);
             let pool = at(EndKw::AddressPool);
@@ -356,14 +350,17 @@ impl<'a> Ctx<'a> {
                         format!("cannot specify both {lr}subnet= and {lr}addresspool="),
                     );
                 }
-                if (s.raw.starts_with("vhost:") || s.raw.starts_with("vnet:")) && !ikev1 {
+                if (self.parsed.raw(s).starts_with("vhost:")
+                    || self.parsed.raw(s).starts_with("vnet:"))
+                    && !ikev1
+                {
                     push(
                         s,
                         "The vnet: and vhost: keywords are only valid for IKEv1 connections".into(),
                     );
                 }
             }
-            let mut have_key = false;
+            let mut have_key = key_before[n];
             for k in [EndKw::RsaSigKey, EndKw::EcdsaKey, EndKw::Pubkey] {
                 if let Some(e) = at(k) {
                     if have_key {
@@ -379,6 +376,11 @@ impl<'a> Ctx<'a> {
                     c,
                     format!("only one of {lr}cert and {lr}ckaid can be specified"),
                 );
+            }
+            if let Some(c) = at(EndKw::Ckaid) {
+                if let Err(m) = hex_data(&self.parsed.raw(c)) {
+                    push(c, format!("invalid {lr}ckaid: {m}"));
+                }
             }
             if let (Some(p), Some(_)) = (pool, subnet) {
                 push(
@@ -403,7 +405,11 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .find(|e| {
                     e.def.field == Field::Conn(Kw::Also)
-                        && e.raw.split_ascii_whitespace().any(|n| n == name)
+                        && self
+                            .parsed
+                            .raw(e)
+                            .split_ascii_whitespace()
+                            .any(|n| n == name)
                 })
                 .map_or((s.file, s.line), |e| (e.file, e.line))
         };
@@ -411,8 +417,8 @@ impl<'a> Ctx<'a> {
         if let Some(a) = w.also.take() {
             alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), idx)));
         }
+        // Failures in the walk are in `out`; 4.10 goes on to check the rest all the same.
         let mut visited: Vec<usize> = vec![idx];
-        let mut err = false;
         let mut place = 0;
         while place < alsos.len() {
             if alsos.len() >= ALSO_LIMIT {
@@ -430,7 +436,6 @@ impl<'a> Ctx<'a> {
                 let (f, l) = origin(&name, &self.parsed.sections[from]);
                 let m = format!("cannot find conn '{}' needed by conn '{}'", name, conn.name);
                 out.push(self.diag(f, l, m, Severity::Error));
-                err = true;
                 continue;
             };
             if visited.contains(&target) {
@@ -449,15 +454,12 @@ impl<'a> Ctx<'a> {
             conn.alsos.push(name.clone());
             w.also = None;
             let addin = &self.parsed.sections[target];
-            err |= self.translate(w, addin, &conn.name, KSet::Set, out);
+            self.translate(w, addin, &conn.name, KSet::Set, out);
             if let Some(a) = w.also.take() {
                 alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), target)));
             }
         }
-        if self.checks(w, out) {
-            return;
-        }
-        let _ = err;
+        self.checks(w, self.default_keys, out);
     }
 
     /// Whether `target` is an ancestor of `from` on the also= walk (a cycle, not a diamond).
@@ -506,9 +508,44 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn setting(files: &[PathBuf], e: &Entry, raw: Option<&String>, inherited: bool) -> Setting {
+/// Whether the last diagnostic is one of the authby= errors that end 4.10's load_conn before
+/// the ends are checked.
+fn authby_failed(out: &[Diagnostic]) -> bool {
+    out.last().is_some_and(|d| {
+        d.message.starts_with("ikev1 connection must use authby")
+            || d.message.starts_with("authby=ecdsa cannot")
+            || d.message.starts_with("connection authby= value")
+    })
+}
+
+/// 4.10's ttodata in base 16 (ckaid=): hex pairs, optionally separated by '_'.
+fn hex_data(s: &str) -> Result<(), &'static str> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut n = 0;
+    while i < b.len() {
+        if i + 1 >= b.len() {
+            return Err("input ends in mid-byte, perhaps truncated");
+        }
+        if !b[i].is_ascii_hexdigit() || !b[i + 1].is_ascii_hexdigit() {
+            return Err("unknown character in input");
+        }
+        i += 2;
+        n += 1;
+        if i + 1 < b.len() && b[i] == b'_' {
+            i += 1;
+        }
+    }
+    if n == 0 {
+        return Err("no data bytes specified by input");
+    }
+    Ok(())
+}
+
+fn setting(parsed: &Parsed, e: &Entry, raw: Option<&String>, inherited: bool) -> Setting {
+    let files = &parsed.files;
     Setting {
-        raw: raw.cloned().unwrap_or_else(|| e.raw.clone()),
+        raw: raw.cloned().unwrap_or_else(|| parsed.raw(e).into_owned()),
         value: e.value.clone(),
         at: Location {
             file: files[e.file as usize].clone(),
@@ -531,7 +568,7 @@ pub(crate) fn setup(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Setup {
                 severity: Severity::Warning,
             }),
             (_, Field::Setup(k)) => {
-                let s = setting(files, e, None, false);
+                let s = setting(parsed, e, None, false);
                 match own.iter_mut().find(|(x, _)| *x == k) {
                     Some(slot) => slot.1 = s,
                     None => own.push((k, s)),
@@ -571,12 +608,20 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
         files,
         by_name,
         defaults: Work::new(),
+        default_keys: [false; 2],
     };
 
     // conn %default sections, in order, until one fails (4.10 stops there).
     let mut defaults = Work::new();
     for sec in parsed.sections.iter().filter(|s| s.name == "%default") {
         let mut err = ctx.translate(&mut defaults, sec, &sec.name, KSet::Default, out);
+        if let Some((f, l)) = sec.comment {
+            // 4.10 moves a section's x- comments onto the conn, but never initialised
+            // %default's list: addconn crashes (SIGSEGV) on the whole file.
+            let m = "x- comment in conn %default (4.10's addconn crashes on it)".to_string();
+            out.push(ctx.diag(f, l, m, Severity::Fatal));
+            break;
+        }
         if !err && defaults.also.is_some() {
             let e = sec
                 .entries
@@ -593,8 +638,23 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
         }
         if !err {
             let saved = std::mem::replace(&mut ctx.defaults, Work::new());
-            err = ctx.checks(&defaults, out);
+            let keys = ctx.default_keys;
+            err = ctx.checks(&defaults, keys, out);
             ctx.defaults = saved;
+            // The ends were checked (authby= passed): a literal key there now sits in 4.10's
+            // %default and is copied into every conn.
+            if !authby_failed(out) {
+                for (n, left) in [true, false].into_iter().enumerate() {
+                    ctx.default_keys[n] |= [EndKw::RsaSigKey, EndKw::EcdsaKey, EndKw::Pubkey]
+                        .iter()
+                        .any(|&k| {
+                            let i = slot_index(Field::End(k), left).expect("end");
+                            defaults.slots[i]
+                                .entry
+                                .is_some_and(|e| e.value == Value::Loose(None))
+                        });
+                }
+            }
         }
         if err {
             break;
@@ -609,7 +669,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
     for &i in &ctx.defaults.touched {
         let s = &ctx.defaults.slots[i];
         let Some(e) = s.entry else { continue };
-        let st = setting(files, e, s.joined.as_ref(), true);
+        let st = setting(parsed, e, s.joined.as_ref(), true);
         if i < NK {
             dk.push((kw_of(i), st));
         } else if i < NK + NE {
@@ -653,13 +713,29 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
         ctx.load_conn(&mut w, idx, &mut conn, &mut errors);
         let mut touched = std::mem::take(&mut w.touched);
         touched.sort_unstable();
+        // Exact capacities: 100,000 conns make slack add up.
+        let set = |i: &&usize| w.slots[**i].state == KSet::Set && w.slots[**i].entry.is_some();
+        let n_conn = touched.iter().filter(|i| **i < NK).filter(set).count();
+        let n_left = touched
+            .iter()
+            .filter(|i| (NK..NK + NE).contains(*i))
+            .filter(set)
+            .count();
+        let n_right = touched
+            .iter()
+            .filter(|i| **i >= NK + NE)
+            .filter(set)
+            .count();
+        conn.settings.own.reserve_exact(n_conn);
+        conn.left.settings.own.reserve_exact(n_left);
+        conn.right.settings.own.reserve_exact(n_right);
         for &i in &touched {
             let s = &w.slots[i];
             let Some(e) = s.entry else { continue };
             if s.state != KSet::Set {
                 continue;
             }
-            let st = setting(files, e, s.joined.as_ref(), false);
+            let st = setting(parsed, e, s.joined.as_ref(), false);
             if i < NK {
                 conn.settings.own.push((kw_of(i), st));
             } else if i < NK + NE {

@@ -431,11 +431,17 @@ fn write_end(w: &mut Writer, base: usize, e: &End) {
     );
     w.u32(base + end::HOST_TYPE, host_type(e.host_type));
     w.address(base + end::HOST_ADDR, e.host_addr);
+    if e.host_addr.is_some() {
+        w.bytes(base + end::HOST_ADDR + 1, &e.host_addr_pad);
+    }
     if let (None, Some(f)) = (e.host_addr, e.host_family_only) {
         w.family_only(base + end::HOST_ADDR, f);
     }
     w.u32(base + end::HOST_IKEPORT, e.host_ikeport);
     w.address(base + end::HOST_NEXTHOP, e.host_nexthop);
+    if e.host_nexthop.is_some() {
+        w.bytes(base + end::HOST_NEXTHOP + 1, &e.host_nexthop_pad);
+    }
     if let (None, Some(f)) = (e.host_nexthop, e.host_nexthop_family_only) {
         w.family_only(base + end::HOST_NEXTHOP, f);
     }
@@ -443,6 +449,9 @@ fn write_end(w: &mut Writer, base: usize, e: &End) {
     w.subnet(base + end::HOST_VTIIP, e.host_vtiip);
     w.subnet(base + end::IFACEIP, e.ifaceip);
     w.subnet(base + end::CLIENT, e.client);
+    if e.client.is_some() {
+        w.bytes(base + end::CLIENT + 1, &e.client_pad);
+    }
     w.protoport(base + end::PROTOPORT, e.protoport);
     w.bool(base + end::KEY_FROM_DNS_ON_DEMAND, e.key_from_dns_on_demand);
     w.range(base + end::POOL_RANGE, e.pool_range);

@@ -20,6 +20,11 @@ pub struct Capture {
 
 impl Capture {
     pub fn new(path: PathBuf) -> Capture {
+        Capture::answering(path, b"")
+    }
+
+    /// A capture that answers every message with `reply` before closing.
+    pub fn answering(path: PathBuf, reply: &'static [u8]) -> Capture {
         let _ = std::fs::remove_file(&path);
         let listener = UnixListener::bind(&path).expect("bind capture socket");
         let messages = Arc::new(Mutex::new(Vec::new()));
@@ -43,6 +48,7 @@ impl Capture {
                     data.extend_from_slice(&buf[..n]);
                 }
                 m.lock().unwrap().push(data);
+                let _ = std::io::Write::write_all(&mut s, reply);
             }
         });
         Capture { path, messages }
@@ -55,15 +61,22 @@ impl Capture {
 pub type Outcome = (i32, Vec<Vec<u8>>);
 
 pub fn oracle(cap: &Capture, conf: &Path, name: &str) -> Outcome {
+    oracle_args(cap, conf, &[name])
+}
+
+/// `ipsec addconn --ctlsocket CAP --config CONF ARGS...`.
+pub fn oracle_args(cap: &Capture, conf: &Path, args: &[&str]) -> Outcome {
     let out = Command::new("ipsec")
         .arg("addconn")
         .arg("--ctlsocket")
         .arg(&cap.path)
         .arg("--config")
         .arg(conf)
-        .arg(name)
+        .args(args)
         .output()
         .expect("run ipsec addconn");
+    // The capture stores each message before answering, and addconn waits for the answer:
+    // everything is stored by the time it exits.
     (out.status.code().unwrap_or(-1), cap.take())
 }
 
@@ -71,11 +84,14 @@ pub fn ours(cap: &Capture, conf: &Path, name: &str) -> Outcome {
     let mut args = Args::new(ConfigSource::File(conf.into()), vec![name.to_string()]);
     args.ctlsocket = cap.path.clone();
     args.timeout = Some(Duration::from_secs(10));
+    ours_with(cap, args)
+}
+
+/// Our run with `args` (socket already pointing at `cap`).
+pub fn ours_with(cap: &Capture, args: Args) -> Outcome {
     let status = match addconn::run(&args, &mut |_| {}, &mut |_| None) {
         Ok(s) => s,
-        // 4.10 exits 3 when it cannot load the file; 10 on a usage error.
-        Err(ipsecauto::Error::Config { .. } | ipsecauto::Error::ConfigIo { .. }) => 3,
-        Err(_) => 10,
+        Err(e) => addconn::exit_status_for(&e),
     };
     (status, cap.take())
 }

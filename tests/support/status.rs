@@ -5,7 +5,7 @@
 //! Whether a state is "established" follows pluto's own state categories (ikev1_states.c and
 //! ikev2_states.c: CAT_ESTABLISHED_IKE_SA / CAT_ESTABLISHED_CHILD_SA), by state name.
 
-/// States pluto counts as an established IKE SA (IKEv2, then IKEv1 main/aggressive/XAUTH).
+/// States pluto counts as an established IKE SA (IKEv2, then IKEv1 main/aggressive/XAUTH/ModeCFG).
 pub const ESTABLISHED_IKE: &[&str] = &[
     "STATE_V2_ESTABLISHED_IKE_SA",
     "STATE_MAIN_I4",
