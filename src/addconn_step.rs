@@ -36,6 +36,7 @@ pub fn source(c: &ConfigSource) -> addconn::ConfigSource {
 fn parse(words: &[String], o: &Options) -> Option<Args> {
     let mut ctlsocket = PathBuf::from(crate::client::DEFAULT_CTL_SOCKET);
     let mut verbose = false;
+    let mut autoall = false;
     let mut config: Option<PathBuf> = None;
     let mut names = Vec::new();
     let mut it = words.iter();
@@ -44,12 +45,13 @@ fn parse(words: &[String], o: &Options) -> Option<Args> {
             "--ctlsocket" => ctlsocket = it.next()?.into(),
             "--config" => config = Some(it.next()?.into()),
             "--verbose" => verbose = true,
+            "--autoall" => autoall = true,
             "--" => names.extend(it.by_ref().cloned()),
             s if s.starts_with('-') && s.len() > 1 => return None,
             _ => names.push(w.clone()),
         }
     }
-    if names.is_empty() {
+    if names.is_empty() && !autoall {
         return None;
     }
     // In-memory text stands in for the file the words name.
@@ -61,6 +63,7 @@ fn parse(words: &[String], o: &Options) -> Option<Args> {
     let mut args = Args::new(source, names);
     args.ctlsocket = ctlsocket;
     args.verbose = verbose;
+    args.autoall = autoall;
     args.echo = o.addconn_echo;
     args.timeout = o.timeout;
     Some(args)

@@ -242,29 +242,7 @@ pub fn plan(op: Operation, names: &str, o: &Options) -> Vec<Step> {
         .as_ref()
         .map(|h| format!("--remote-host {h}"))
         .unwrap_or_default();
-    let addconn = || -> Step {
-        let mut w = vec!["--ctlsocket".to_string(), sock.clone()];
-        if o.verbose {
-            w.push("--verbose".into());
-        }
-        match &o.config {
-            ConfigSource::Default => {}
-            ConfigSource::File(p) => {
-                w.push("--config".into());
-                w.extend(split(&p.to_string_lossy()));
-            }
-            // In-memory text never passed through a shell: its name stays one word.
-            ConfigSource::Text { name, .. } => {
-                w.push("--config".into());
-                w.push(name.clone());
-            }
-        }
-        w.extend(split(names));
-        Step::Run {
-            tool: Tool::Addconn,
-            words: w,
-        }
-    };
+    let addconn = || addconn_step(o, split(names).collect());
     let name_op = |verb: &str| whack(&["--name", names], &[verb]);
     match op {
         Ready | RereadGroups => vec![whack(&["--listen"], &[])],
@@ -301,6 +279,40 @@ pub fn plan(op: Operation, names: &str, o: &Options) -> Vec<Step> {
         Replace => vec![name_op("--delete"), addconn()],
         Add | RotateCert => vec![addconn()],
     }
+}
+
+/// An addconn command line: the socket, `--verbose`, `--config`, then `tail`.
+fn addconn_step(o: &Options, tail: Vec<String>) -> Step {
+    let mut w = vec![
+        "--ctlsocket".to_string(),
+        o.ctl_socket.to_string_lossy().into_owned(),
+    ];
+    if o.verbose {
+        w.push("--verbose".into());
+    }
+    match &o.config {
+        ConfigSource::Default => {}
+        ConfigSource::File(p) => {
+            w.push("--config".into());
+            w.extend(split(&p.to_string_lossy()));
+        }
+        // In-memory text never passed through a shell: its name stays one word.
+        ConfigSource::Text { name, .. } => {
+            w.push("--config".into());
+            w.push(name.clone());
+        }
+    }
+    w.extend(tail);
+    Step::Run {
+        tool: Tool::Addconn,
+        words: w,
+    }
+}
+
+/// The whole-file pass, `ipsec addconn --autoall`: no `ipsec auto` operation, but what
+/// libreswan's start-up runs. Every conn is acted on by its `auto=`.
+pub fn plan_autoall(o: &Options) -> Vec<Step> {
+    vec![addconn_step(o, vec!["--autoall".into()])]
 }
 
 /// What one step ended with.
@@ -528,15 +540,30 @@ impl Session {
         on_line: &mut dyn FnMut(&Line),
         on_diagnostic: &mut dyn FnMut(&str),
     ) -> Result<i32> {
-        let mut args = crate::addconn::Args::new(
-            crate::addconn_step::source(&self.options.config),
-            Vec::new(),
+        struct Split<'a>(&'a mut dyn FnMut(&Line), &'a mut dyn FnMut(&str));
+        impl Sink for Split<'_> {
+            fn line(&mut self, line: &Line) {
+                (self.0)(line)
+            }
+            fn note(&mut self, text: &str) {
+                (self.1)(text)
+            }
+        }
+        // A caller of the library wants pluto's lines, terminal or not.
+        let o = Options {
+            addconn_echo: true,
+            ..self.options.clone()
+        };
+        let mut out = execute(
+            &plan_autoall(&o),
+            &o,
+            &mut Split(on_line, on_diagnostic),
+            &mut NoXauth,
         );
-        args.ctlsocket = self.options.ctl_socket.clone();
-        args.autoall = true;
-        args.echo = true;
-        args.timeout = self.options.timeout;
-        crate::addconn::run_with_diagnostics(&args, on_line, on_diagnostic, &mut NoXauth)
+        match out.steps.pop().and_then(|s| s.error) {
+            Some(e) => Err(e),
+            None => Ok(out.exit_status),
+        }
     }
 
     /// The check-only pass: every problem of the configuration at once (nothing is sent).

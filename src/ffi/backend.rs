@@ -16,9 +16,9 @@ use std::sync::{mpsc, Arc};
 use super::operation::ipsecauto_operation;
 use crate::client::{Exchange, Progress, Xauth};
 use crate::error::{Error, Result};
-use crate::ops::{self, ConfigSource, Operation, Options, Sink, Step, Tool};
+use crate::ops::{self, Operation, Options, Sink, Step, Tool};
 use crate::reply::{rc, Line, Rules};
-use crate::{addconn, whack_cli};
+use crate::whack_cli;
 
 /// How a finished step or operation ended: the tool's exit status, and the error that
 /// stopped it, if one did.
@@ -120,74 +120,11 @@ fn epoll_ctl(epoll: RawFd, op: libc::c_int, fd: RawFd) -> Result<()> {
     Ok(())
 }
 
-/// The steps `op` takes. The whole-file pass is no `ipsec auto` operation but the
-/// `ipsec addconn --autoall` libreswan's start-up runs, so `ops` has no plan for it.
+/// The steps `op` takes: `ops`' plan, or its whole-file pass.
 pub(crate) fn plan(op: ipsecauto_operation, name: &str, o: &Options) -> Vec<Step> {
-    let Some(operation) = operation(op) else {
-        let mut words = vec![
-            "--ctlsocket".to_string(),
-            o.ctl_socket.display().to_string(),
-        ];
-        if o.verbose {
-            words.push("--verbose".into());
-        }
-        match &o.config {
-            ConfigSource::Default => {}
-            ConfigSource::File(p) => words.extend(["--config".into(), p.display().to_string()]),
-            ConfigSource::Text { name, .. } => words.extend(["--config".into(), name.clone()]),
-        }
-        words.push("--autoall".into());
-        return vec![Step::Run {
-            tool: Tool::Addconn,
-            words,
-        }];
-    };
-    ops::plan(operation, name, o)
-}
-
-/// `ipsec addconn --autoall`. `ops`' addconn step reads names only, so the whole-file pass
-/// calls addconn itself, mapping its outcome as that step does.
-fn autoall(o: &Options, sink: &mut dyn Sink) -> Ending {
-    let source = match &o.config {
-        ConfigSource::Default => addconn::ConfigSource::File(addconn::DEFAULT_CONFIG.into()),
-        ConfigSource::File(p) => addconn::ConfigSource::File(p.clone()),
-        ConfigSource::Text {
-            name,
-            text,
-            include_dir,
-        } => addconn::ConfigSource::Text {
-            text: text.clone(),
-            name: name.clone(),
-            include_base: include_dir.clone(),
-        },
-    };
-    let mut args = addconn::Args::new(source, Vec::new());
-    args.autoall = true;
-    args.ctlsocket = o.ctl_socket.clone();
-    args.verbose = o.verbose;
-    args.echo = o.addconn_echo;
-    args.timeout = o.timeout;
-    let mut notes = Vec::new();
-    let result = addconn::run_with_diagnostics(
-        &args,
-        &mut |l: &Line| sink.line(l),
-        &mut |d: &str| notes.push(d.to_string()),
-        &mut ops::NoXauth,
-    );
-    notes.iter().for_each(|n| sink.note(n));
-    match result {
-        Ok(exit_status) => Ending {
-            exit_status,
-            error: None,
-        },
-        Err(e) => Ending {
-            exit_status: match e {
-                Error::Config { .. } | Error::ConfigIo { .. } => 3,
-                Error::Usage(_) => 10,
-                _ => 255,
-            },
-            error: Some(e),
-        },
+    match operation(op) {
+        Some(operation) => ops::plan(operation, name, o),
+        None => ops::plan_autoall(o),
     }
 }
 
@@ -278,9 +215,6 @@ impl Pending {
                         error: None,
                     });
                     continue;
-                }
-                Step::Run { words, .. } if words.iter().any(|w| w == "--autoall") => {
-                    self.start_helper(|o, sink| autoall(o, sink))
                 }
                 Step::Run { .. } => self.start_helper(move |o, sink| {
                     let mut out =
