@@ -263,3 +263,27 @@ fn answers_decide_what_follows() {
         assert!(agrees(&refs, &new), "{tag}: {}", describe(&refs[0], &new));
     }
 }
+
+#[test]
+fn checkconfig_statuses_match_4_10() {
+    let dir = std::env::temp_dir().join(format!("addconn-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.conf");
+    std::fs::write(&broken, "conn x\n\tleft=1.2.3.4 nonsense\n").unwrap();
+    for conf in [data("ends.conf"), data("policy.conf"), broken] {
+        let oracle = std::process::Command::new("ipsec")
+            .args(["addconn", "--checkconfig", "--config"])
+            .arg(&conf)
+            .output()
+            .unwrap()
+            .status
+            .code();
+        let mut args = Args::new(ConfigSource::File(conf.clone()), vec![]);
+        args.checkconfig = true;
+        let ours = match addconn::run(&args, &mut |_| {}, &mut |_| None) {
+            Ok(s) => s,
+            Err(e) => addconn::exit_status_for(&e),
+        };
+        assert_eq!(oracle, Some(ours), "{}", conf.display());
+    }
+}
