@@ -44,7 +44,7 @@ impl Side {
             let line = l.text();
             // Status is long: show the connection and the SA totals only.
             let shown = op != Operation::Status
-                || line.contains("\"demo\"")
+                || (line.contains("\"demo\"") && (line.starts_with('#') || line.contains("...")))
                 || line.starts_with("IKE SAs")
                 || line.starts_with("IPsec SAs");
             if shown {

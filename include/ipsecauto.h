@@ -33,6 +33,11 @@
 // incompatibly; compare it with `ipsecauto_abi_version()` to detect a mismatched library.
 #define IPSECAUTO_ABI_VERSION 0
 
+// The code the line callback gets for text that is not pluto's but the tool's own
+// diagnostics (what `ipsec auto` prints on stderr, such as addconn's "conn 'x': not found").
+// pluto's codes stay below 1000.
+#define IPSECAUTO_NOTE_RC 1000
+
 // The size of the buffer an XAUTH callback writes its answer into, terminating NUL included
 // (pluto takes at most 127 bytes of a username or password).
 #define IPSECAUTO_XAUTH_MAX 128
@@ -177,8 +182,8 @@ typedef int (*ipsecauto_line_callback)(void *userdata, unsigned int rc, const ch
 
 // Answers an XAUTH prompt: write the answer, NUL-terminated UTF-8, into `buf` (`size` bytes,
 // `IPSECAUTO_XAUTH_MAX`) and return 0; return any other value to decline, which fails the
-// operation with `IPSECAUTO_XAUTH_DECLINED`. The library wipes `buf` after use and never
-// logs the answer.
+// operation with `IPSECAUTO_XAUTH_DECLINED` (as does an answer without its NUL, or not
+// UTF-8). The library wipes `buf` after use and never logs the answer.
 typedef int (*ipsecauto_xauth_callback)(void *userdata,
                                         enum ipsecauto_prompt prompt,
                                         char *buf,
@@ -193,170 +198,6 @@ const char *ipsecauto_version(void);
 
 // The ABI version of the library actually loaded (see `IPSECAUTO_ABI_VERSION`).
 uint32_t ipsecauto_abi_version(void);
-
-// Checks the session's configuration (file or text) without talking to pluto, as
-// `ipsec addconn --checkconfig` does, but reporting every problem rather than the first.
-// `*out` gets the list (possibly empty; the caller owns it) whatever the result. Returns
-// `IPSECAUTO_OK` when the file is usable, `IPSECAUTO_CONFIG` when a fatal problem rejects it
-// (the session's error then names the first, with file and line).
-enum ipsecauto_result ipsecauto_check(struct ipsecauto_session *session,
-                                      struct ipsecauto_diagnostics **out);
-
-// The number of diagnostics in the list (0 for an invalid handle).
-size_t ipsecauto_diagnostics_count(const struct ipsecauto_diagnostics *list);
-
-// Diagnostic `index` (from 0): its file, line (from 1; 0 when the file could not be read),
-// message and severity, through out-parameters that may each be NULL. The strings belong to
-// the list. Returns `IPSECAUTO_USAGE` for an index past the end.
-enum ipsecauto_result ipsecauto_diagnostics_get(struct ipsecauto_diagnostics *list,
-                                                size_t index,
-                                                const char **file,
-                                                unsigned int *line,
-                                                const char **message,
-                                                enum ipsecauto_severity *severity);
-
-// The message for the list's last failure ("" if none). Never NULL.
-const char *ipsecauto_diagnostics_errmsg(const struct ipsecauto_diagnostics *list);
-
-// Frees a diagnostics list; `IPSECAUTO_INVALID_HANDLE` for one not live; NULL does nothing.
-enum ipsecauto_result ipsecauto_diagnostics_free(struct ipsecauto_diagnostics *list);
-
-// Prepares `operation` (an `ipsecauto_operation`) on connection `name` (NULL for operations
-// that take none) for a main loop: nothing is sent and no callback runs until the first
-// `ipsecauto_op_advance`; every exchange with pluto happens inside `ipsecauto_op_advance`
-// (steps that read the configuration, such as add, still run to completion inside one call).
-//
-// On success `*out` is a new operation the caller owns (free it with `ipsecauto_op_free`).
-// On failure `*out` is NULL and the session's `_errmsg` says why.
-enum ipsecauto_result ipsecauto_op_start(struct ipsecauto_session *session,
-                                         unsigned int operation,
-                                         const char *name,
-                                         struct ipsecauto_op **out);
-
-// The descriptor to wait on for readability before each `ipsecauto_op_advance` (-1 for an
-// invalid handle). It is the same for the whole operation, whatever steps it takes (start:
-// add, then up), and readable at once after `ipsecauto_op_start`. Owned by the operation:
-// never close it; it closes with `ipsecauto_op_free`.
-int ipsecauto_op_fd(const struct ipsecauto_op *op);
-
-// Reads whatever pluto has sent, without blocking: lines go to the line callback (or the
-// queue `ipsecauto_op_next_line` takes from), XAUTH prompts to the XAUTH callback.
-// Returns `IPSECAUTO_PENDING` while more is to come; then `IPSECAUTO_OK` (exit status 0),
-// `IPSECAUTO_STATUS` (non-zero exit status) or the failure. Calling it again after the end
-// returns `IPSECAUTO_INVALID_STATE`.
-enum ipsecauto_result ipsecauto_op_advance(struct ipsecauto_op *op);
-
-// Takes the next queued line of pluto's answer (queued only when the session had no line
-// callback at start). Returns true and sets `*rc` and `*text` if there was one; `*text` is
-// owned by the operation and valid until the next call on it. NULL out-parameters are allowed.
-bool ipsecauto_op_next_line(struct ipsecauto_op *op, unsigned int *rc, const char **text);
-
-// The exit status `ipsec auto` would give, once the operation has finished; -1 before (and
-// for an invalid handle).
-int ipsecauto_op_exit_status(const struct ipsecauto_op *op);
-
-// Abandons the operation: the socket is closed at once, and further `ipsecauto_op_advance`
-// calls return `IPSECAUTO_INVALID_STATE`. Cancelling a finished operation does nothing.
-// What pluto already started (such as negotiating an SA) goes on in pluto.
-enum ipsecauto_result ipsecauto_op_cancel(struct ipsecauto_op *op);
-
-// The message for the operation's last failure ("" if none). Owned by the operation; valid
-// until the next call on it. Never NULL.
-const char *ipsecauto_op_errmsg(const struct ipsecauto_op *op);
-
-// Frees an operation (cancelling it if it still runs). Returns `IPSECAUTO_INVALID_HANDLE`
-// for a pointer that is not a live operation (such as one already freed), which is then left
-// alone, and `IPSECAUTO_INVALID_STATE` while a call uses it (from its own callback); NULL is
-// allowed and does nothing.
-enum ipsecauto_result ipsecauto_op_free(struct ipsecauto_op *op);
-
-// `ipsec auto --add NAME`: adds the connection from the configuration.
-enum ipsecauto_result ipsecauto_add(struct ipsecauto_session *session,
-                                    const char *name,
-                                    int *exit_status);
-
-// `ipsec auto --delete NAME`: deletes the connection and what was built on it.
-enum ipsecauto_result ipsecauto_delete(struct ipsecauto_session *session,
-                                       const char *name,
-                                       int *exit_status);
-
-// `ipsec auto --replace NAME`: deletes the connection if loaded, then adds it anew.
-enum ipsecauto_result ipsecauto_replace(struct ipsecauto_session *session,
-                                        const char *name,
-                                        int *exit_status);
-
-// `ipsec auto --start NAME`: adds the connection, then brings it up.
-enum ipsecauto_result ipsecauto_start(struct ipsecauto_session *session,
-                                      const char *name,
-                                      int *exit_status);
-
-// `ipsec auto --up NAME`: brings the connection up (see asynchronous, remote host).
-enum ipsecauto_result ipsecauto_up(struct ipsecauto_session *session,
-                                   const char *name,
-                                   int *exit_status);
-
-// `ipsec auto --down NAME`: takes the connection down.
-enum ipsecauto_result ipsecauto_down(struct ipsecauto_session *session,
-                                     const char *name,
-                                     int *exit_status);
-
-// `ipsec auto --route NAME`: installs the connection's route and policy.
-enum ipsecauto_result ipsecauto_route(struct ipsecauto_session *session,
-                                      const char *name,
-                                      int *exit_status);
-
-// `ipsec auto --unroute NAME`: removes the connection's route and policy.
-enum ipsecauto_result ipsecauto_unroute(struct ipsecauto_session *session,
-                                        const char *name,
-                                        int *exit_status);
-
-// `ipsec auto --ondemand NAME`: adds the connection, then routes it.
-enum ipsecauto_result ipsecauto_ondemand(struct ipsecauto_session *session,
-                                         const char *name,
-                                         int *exit_status);
-
-// `ipsec auto --status`: pluto's status, line by line.
-enum ipsecauto_result ipsecauto_status(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --ready`: tells pluto to listen for IKE.
-enum ipsecauto_result ipsecauto_ready(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --rereadsecrets`: pluto re-reads its secrets file.
-enum ipsecauto_result ipsecauto_rereadsecrets(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --rereadall`: pluto re-reads secrets and certificates.
-enum ipsecauto_result ipsecauto_rereadall(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --rereadcerts`: pluto re-reads its certificates.
-enum ipsecauto_result ipsecauto_rereadcerts(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --fetchcrls`: pluto fetches CRL updates.
-enum ipsecauto_result ipsecauto_fetchcrls(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --listall`: every list below.
-enum ipsecauto_result ipsecauto_listall(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --listcerts`: the certificates loaded.
-enum ipsecauto_result ipsecauto_listcerts(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --listpubkeys`: the public keys known.
-enum ipsecauto_result ipsecauto_listpubkeys(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --checkpubkeys`: certificates about to expire or expired.
-enum ipsecauto_result ipsecauto_checkpubkeys(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --listcacerts`: the CA certificates.
-enum ipsecauto_result ipsecauto_listcacerts(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --listcrls`: the CRLs.
-enum ipsecauto_result ipsecauto_listcrls(struct ipsecauto_session *session, int *exit_status);
-
-// `ipsec auto --purgeocsp`: lists all and purges the OCSP cache.
-enum ipsecauto_result ipsecauto_purgeocsp(struct ipsecauto_session *session, int *exit_status);
-
-// The whole-file pass (`IPSECAUTO_OP_AUTOALL`): what libreswan's start-up does with every
-// conn's `auto=`.
-enum ipsecauto_result ipsecauto_autoall(struct ipsecauto_session *session, int *exit_status);
 
 // The name of a result code ("IPSECAUTO_TIMEOUT"), or "IPSECAUTO_UNKNOWN" for a value that is
 // none. Static storage: never free it.
@@ -451,6 +292,170 @@ enum ipsecauto_result ipsecauto_run(struct ipsecauto_session *session,
                                     unsigned int operation,
                                     const char *name,
                                     int *exit_status);
+
+// `ipsec auto --add NAME`: adds the connection from the configuration.
+enum ipsecauto_result ipsecauto_add(struct ipsecauto_session *session,
+                                    const char *name,
+                                    int *exit_status);
+
+// `ipsec auto --delete NAME`: deletes the connection and what was built on it.
+enum ipsecauto_result ipsecauto_delete(struct ipsecauto_session *session,
+                                       const char *name,
+                                       int *exit_status);
+
+// `ipsec auto --replace NAME`: deletes the connection if loaded, then adds it anew.
+enum ipsecauto_result ipsecauto_replace(struct ipsecauto_session *session,
+                                        const char *name,
+                                        int *exit_status);
+
+// `ipsec auto --start NAME`: adds the connection, then brings it up.
+enum ipsecauto_result ipsecauto_start(struct ipsecauto_session *session,
+                                      const char *name,
+                                      int *exit_status);
+
+// `ipsec auto --up NAME`: brings the connection up (see asynchronous, remote host).
+enum ipsecauto_result ipsecauto_up(struct ipsecauto_session *session,
+                                   const char *name,
+                                   int *exit_status);
+
+// `ipsec auto --down NAME`: takes the connection down.
+enum ipsecauto_result ipsecauto_down(struct ipsecauto_session *session,
+                                     const char *name,
+                                     int *exit_status);
+
+// `ipsec auto --route NAME`: installs the connection's route and policy.
+enum ipsecauto_result ipsecauto_route(struct ipsecauto_session *session,
+                                      const char *name,
+                                      int *exit_status);
+
+// `ipsec auto --unroute NAME`: removes the connection's route and policy.
+enum ipsecauto_result ipsecauto_unroute(struct ipsecauto_session *session,
+                                        const char *name,
+                                        int *exit_status);
+
+// `ipsec auto --ondemand NAME`: adds the connection, then routes it.
+enum ipsecauto_result ipsecauto_ondemand(struct ipsecauto_session *session,
+                                         const char *name,
+                                         int *exit_status);
+
+// `ipsec auto --status`: pluto's status, line by line.
+enum ipsecauto_result ipsecauto_status(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --ready`: tells pluto to listen for IKE.
+enum ipsecauto_result ipsecauto_ready(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --rereadsecrets`: pluto re-reads its secrets file.
+enum ipsecauto_result ipsecauto_rereadsecrets(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --rereadall`: pluto re-reads secrets and certificates.
+enum ipsecauto_result ipsecauto_rereadall(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --rereadcerts`: pluto re-reads its certificates.
+enum ipsecauto_result ipsecauto_rereadcerts(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --fetchcrls`: pluto fetches CRL updates.
+enum ipsecauto_result ipsecauto_fetchcrls(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --listall`: every list below.
+enum ipsecauto_result ipsecauto_listall(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --listcerts`: the certificates loaded.
+enum ipsecauto_result ipsecauto_listcerts(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --listpubkeys`: the public keys known.
+enum ipsecauto_result ipsecauto_listpubkeys(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --checkpubkeys`: certificates about to expire or expired.
+enum ipsecauto_result ipsecauto_checkpubkeys(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --listcacerts`: the CA certificates.
+enum ipsecauto_result ipsecauto_listcacerts(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --listcrls`: the CRLs.
+enum ipsecauto_result ipsecauto_listcrls(struct ipsecauto_session *session, int *exit_status);
+
+// `ipsec auto --purgeocsp`: lists all and purges the OCSP cache.
+enum ipsecauto_result ipsecauto_purgeocsp(struct ipsecauto_session *session, int *exit_status);
+
+// The whole-file pass (`IPSECAUTO_OP_AUTOALL`): what libreswan's start-up does with every
+// conn's `auto=`.
+enum ipsecauto_result ipsecauto_autoall(struct ipsecauto_session *session, int *exit_status);
+
+// Prepares `operation` (an `ipsecauto_operation`) on connection `name` (NULL for operations
+// that take none) for a main loop: nothing is sent and no callback runs until the first
+// `ipsecauto_op_advance`; every exchange with pluto happens inside `ipsecauto_op_advance`
+// (steps that read the configuration, such as add, still run to completion inside one call).
+//
+// On success `*out` is a new operation the caller owns (free it with `ipsecauto_op_free`).
+// On failure `*out` is NULL and the session's `_errmsg` says why.
+enum ipsecauto_result ipsecauto_op_start(struct ipsecauto_session *session,
+                                         unsigned int operation,
+                                         const char *name,
+                                         struct ipsecauto_op **out);
+
+// The descriptor to wait on for readability before each `ipsecauto_op_advance` (-1 for an
+// invalid handle). It is the same for the whole operation, whatever steps it takes (start:
+// add, then up), and readable at once after `ipsecauto_op_start`. Owned by the operation:
+// never close it; it closes with `ipsecauto_op_free`.
+int ipsecauto_op_fd(const struct ipsecauto_op *op);
+
+// Reads whatever pluto has sent, without blocking: lines go to the line callback (or the
+// queue `ipsecauto_op_next_line` takes from), XAUTH prompts to the XAUTH callback.
+// Returns `IPSECAUTO_PENDING` while more is to come; then `IPSECAUTO_OK` (exit status 0),
+// `IPSECAUTO_STATUS` (non-zero exit status) or the failure. Calling it again after the end
+// returns `IPSECAUTO_INVALID_STATE`.
+enum ipsecauto_result ipsecauto_op_advance(struct ipsecauto_op *op);
+
+// Takes the next queued line of pluto's answer (queued only when the session had no line
+// callback at start). Returns true and sets `*rc` and `*text` if there was one; `*text` is
+// owned by the operation and valid until the next call on it. NULL out-parameters are allowed.
+bool ipsecauto_op_next_line(struct ipsecauto_op *op, unsigned int *rc, const char **text);
+
+// The exit status `ipsec auto` would give, once the operation has finished; -1 before (and
+// for an invalid handle).
+int ipsecauto_op_exit_status(const struct ipsecauto_op *op);
+
+// Abandons the operation: the socket is closed at once, and further `ipsecauto_op_advance`
+// calls return `IPSECAUTO_INVALID_STATE`. Cancelling a finished operation does nothing.
+// What pluto already started (such as negotiating an SA) goes on in pluto.
+enum ipsecauto_result ipsecauto_op_cancel(struct ipsecauto_op *op);
+
+// The message for the operation's last failure ("" if none). Owned by the operation; valid
+// until the next call on it. Never NULL.
+const char *ipsecauto_op_errmsg(const struct ipsecauto_op *op);
+
+// Frees an operation (cancelling it if it still runs). Returns `IPSECAUTO_INVALID_HANDLE`
+// for a pointer that is not a live operation (such as one already freed), which is then left
+// alone, and `IPSECAUTO_INVALID_STATE` while a call uses it (from its own callback); NULL is
+// allowed and does nothing.
+enum ipsecauto_result ipsecauto_op_free(struct ipsecauto_op *op);
+
+// Checks the session's configuration (file or text) without talking to pluto, as
+// `ipsec addconn --checkconfig` does, but reporting every problem rather than the first.
+// `*out` gets the list (possibly empty; the caller owns it) whatever the result. Returns
+// `IPSECAUTO_OK` when the file is usable, `IPSECAUTO_CONFIG` when a fatal problem rejects it
+// (the session's error then names the first, with file and line).
+enum ipsecauto_result ipsecauto_check(struct ipsecauto_session *session,
+                                      struct ipsecauto_diagnostics **out);
+
+// The number of diagnostics in the list (0 for an invalid handle).
+size_t ipsecauto_diagnostics_count(const struct ipsecauto_diagnostics *list);
+
+// Diagnostic `index` (from 0): its file, line (from 1; 0 when the file could not be read),
+// message and severity, through out-parameters that may each be NULL. The strings belong to
+// the list. Returns `IPSECAUTO_USAGE` for an index past the end.
+enum ipsecauto_result ipsecauto_diagnostics_get(struct ipsecauto_diagnostics *list,
+                                                size_t index,
+                                                const char **file,
+                                                unsigned int *line,
+                                                const char **message,
+                                                enum ipsecauto_severity *severity);
+
+// The message for the list's last failure ("" if none). Never NULL.
+const char *ipsecauto_diagnostics_errmsg(const struct ipsecauto_diagnostics *list);
+
+// Frees a diagnostics list; `IPSECAUTO_INVALID_HANDLE` for one not live; NULL does nothing.
+enum ipsecauto_result ipsecauto_diagnostics_free(struct ipsecauto_diagnostics *list);
 
 #ifdef __cplusplus
 } // extern "C"

@@ -17,7 +17,23 @@ use ipsecauto::ops::{Operation, Session};
 use ipsecauto::reply::Line;
 use support::capture::{Capture, Script, Step};
 
-fn scratch() -> PathBuf {
+/// A directory for one test's sockets and files, removed when the test ends.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
     static N: AtomicUsize = AtomicUsize::new(0);
     let d = std::env::temp_dir().join(format!(
         "ipsecauto-ffi-{}-{}",
@@ -25,7 +41,7 @@ fn scratch() -> PathBuf {
         N.fetch_add(1, Ordering::SeqCst)
     ));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    Scratch(d)
 }
 
 fn c(s: &str) -> CString {
@@ -630,6 +646,13 @@ fn check_lists_every_problem_with_file_and_line() {
     ipsecauto_session_free(s);
 }
 
+/// Every message since the last call, waiting for connections accepted but still being served.
+fn take_all(cap: &Capture, seen: &mut usize) -> Vec<Vec<u8>> {
+    let n = cap.accepted() - *seen;
+    *seen += n;
+    cap.wait_take(n, Duration::from_secs(5))
+}
+
 const CONF: &str = "config setup\n\nconn west\n\tleft=198.51.100.1\n\tright=198.51.100.2\n\tauthby=secret\n\tauto=start\n\nconn east\n\tleft=198.51.100.1\n\tright=198.51.100.3\n\tauthby=secret\n\tauto=ondemand\n";
 
 /// The operations that read the configuration send what the Rust API sends, and end with its
@@ -642,6 +665,7 @@ fn configuration_operations_match_the_rust_api_from_file_and_from_memory() {
     let cap = Capture::start(dir.join("ctl"), Script::answer(b"002 added\n"));
     let mut lines = Vec::new();
     let s = session(cap.path(), &mut lines);
+    let mut seen = 0;
     for op in [
         IPSECAUTO_OP_ADD,
         IPSECAUTO_OP_REPLACE,
@@ -657,7 +681,7 @@ fn configuration_operations_match_the_rust_api_from_file_and_from_memory() {
             Ok(o) => o.exit_status,
             Err(_) => -1,
         };
-        let theirs = cap.take();
+        let theirs = take_all(&cap, &mut seen);
         let cname = c(name);
         let name_ptr = if op.takes_name() {
             cname.as_ptr()
@@ -676,7 +700,7 @@ fn configuration_operations_match_the_rust_api_from_file_and_from_memory() {
             }
             let mut status = -1;
             let r = ipsecauto_run(s, op as c_uint, name_ptr, &mut status);
-            let ours = cap.take();
+            let ours = take_all(&cap, &mut seen);
             assert_eq!(ours, theirs, "{op:?} from_memory={from_memory}");
             if theirs_status >= 0 {
                 assert_eq!(status, theirs_status, "{op:?}: {r:?} {}", errmsg(s));
@@ -725,7 +749,8 @@ fn non_blocking_add_then_up_from_a_poll_loop() {
         }
     };
     // The Rust API, blocking, for comparison.
-    let sent = cap.take();
+    let mut seen = 0;
+    let sent = take_all(&cap, &mut seen);
     let mut rust = Session::with_socket(cap.path());
     rust.options.config = ipsecauto::ConfigSource::Text {
         name: "<memory>".into(),
@@ -733,7 +758,7 @@ fn non_blocking_add_then_up_from_a_poll_loop() {
         include_dir: dir.clone(),
     };
     let theirs = rust.run(Operation::Start, "west", |_: &Line| {});
-    assert_eq!(cap.take(), sent);
+    assert_eq!(take_all(&cap, &mut seen), sent);
     match theirs {
         Ok(o) => assert_eq!(ipsecauto_op_exit_status(op), o.exit_status, "{r:?}"),
         Err(e) => assert_eq!(r, ipsecauto_result::of(&e)),

@@ -18,7 +18,7 @@ use crate::client::{Exchange, Progress, Xauth};
 use crate::error::{Error, Result};
 use crate::ops::{self, ConfigSource, Operation, Options, Sink, Step, Tool};
 use crate::reply::{rc, Line, Rules};
-use crate::whack_cli;
+use crate::{addconn, whack_cli};
 
 /// How a finished step or operation ended: the tool's exit status, and the error that
 /// stopped it, if one did.
@@ -39,8 +39,14 @@ enum Current {
 enum News {
     Line(Line),
     Say(String),
+    Note(String),
     Done(Ending),
 }
+
+/// How a helper thread's panic travels: an `Io` error from this pseudo-call, which
+/// `Pending::panic_message` recognises.
+const PANIC_CALL: &str = "(panic)";
+const PANIC_STATUS: i32 = 255;
 
 /// A helper thread's sink: news goes down the channel, and the eventfd wakes the caller.
 struct Courier {
@@ -62,6 +68,9 @@ impl Sink for Courier {
     }
     fn say(&mut self, text: &str) {
         self.send(News::Say(text.to_string()));
+    }
+    fn note(&mut self, text: &str) {
+        self.send(News::Note(text.to_string()));
     }
 }
 
@@ -134,6 +143,52 @@ pub(crate) fn plan(op: ipsecauto_operation, name: &str, o: &Options) -> Vec<Step
         }];
     };
     ops::plan(operation, name, o)
+}
+
+/// `ipsec addconn --autoall`. `ops`' addconn step reads names only, so the whole-file pass
+/// calls addconn itself, mapping its outcome as that step does.
+fn autoall(o: &Options, sink: &mut dyn Sink) -> Ending {
+    let source = match &o.config {
+        ConfigSource::Default => addconn::ConfigSource::File(addconn::DEFAULT_CONFIG.into()),
+        ConfigSource::File(p) => addconn::ConfigSource::File(p.clone()),
+        ConfigSource::Text {
+            name,
+            text,
+            include_dir,
+        } => addconn::ConfigSource::Text {
+            text: text.clone(),
+            name: name.clone(),
+            include_base: include_dir.clone(),
+        },
+    };
+    let mut args = addconn::Args::new(source, Vec::new());
+    args.autoall = true;
+    args.ctlsocket = o.ctl_socket.clone();
+    args.verbose = o.verbose;
+    args.echo = o.addconn_echo;
+    args.timeout = o.timeout;
+    let mut notes = Vec::new();
+    let result = addconn::run_with_diagnostics(
+        &args,
+        &mut |l: &Line| sink.line(l),
+        &mut |d: &str| notes.push(d.to_string()),
+        &mut ops::NoXauth,
+    );
+    notes.iter().for_each(|n| sink.note(n));
+    match result {
+        Ok(exit_status) => Ending {
+            exit_status,
+            error: None,
+        },
+        Err(e) => Ending {
+            exit_status: match e {
+                Error::Config { .. } | Error::ConfigIo { .. } => 3,
+                Error::Usage(_) => 10,
+                _ => 255,
+            },
+            error: Some(e),
+        },
+    }
 }
 
 /// The operation in `ops` for an `ipsecauto_operation` (None for the whole-file pass).
@@ -224,7 +279,17 @@ impl Pending {
                     });
                     continue;
                 }
-                Step::Run { .. } => self.start_helper(step),
+                Step::Run { words, .. } if words.iter().any(|w| w == "--autoall") => {
+                    self.start_helper(|o, sink| autoall(o, sink))
+                }
+                Step::Run { .. } => self.start_helper(move |o, sink| {
+                    let mut out =
+                        ops::execute(std::slice::from_ref(&step), o, sink, &mut ops::NoXauth);
+                    Ending {
+                        exit_status: out.exit_status,
+                        error: out.steps.pop().and_then(|s| s.error),
+                    }
+                }),
             };
             match started {
                 Ok(current) => {
@@ -243,9 +308,12 @@ impl Pending {
         false
     }
 
-    /// Runs `step` on a helper thread. pluto does not prompt for XAUTH while adding, so the
+    /// Runs a step on a helper thread. pluto does not prompt for XAUTH while adding, so the
     /// helper declines any prompt rather than reach the caller's callback off its thread.
-    fn start_helper(&mut self, step: Step) -> Result<Current> {
+    fn start_helper(
+        &mut self,
+        work: impl FnOnce(&Options, &mut dyn Sink) -> Ending + Send + 'static,
+    ) -> Result<Current> {
         let (tx, rx) = mpsc::channel();
         let mut courier = Courier {
             tx,
@@ -255,17 +323,26 @@ impl Pending {
         let thread = std::thread::Builder::new()
             .name("ipsecauto-step".into())
             .spawn(move || {
-                let mut out = ops::execute(
-                    std::slice::from_ref(&step),
-                    &options,
-                    &mut courier,
-                    &mut ops::NoXauth,
-                );
-                let error = out.steps.pop().and_then(|s| s.error);
-                courier.send(News::Done(Ending {
-                    exit_status: out.exit_status,
-                    error,
-                }));
+                // A panic stays on this thread: the caller gets IPSECAUTO_PANIC from advance.
+                let ending = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    work(&options, &mut courier)
+                }))
+                .unwrap_or_else(|p| {
+                    let what = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Ending {
+                        exit_status: PANIC_STATUS,
+                        error: Some(Error::Io {
+                            call: PANIC_CALL,
+                            errno: 0,
+                            reason: what,
+                        }),
+                    }
+                });
+                courier.send(News::Done(ending));
             })
             .map_err(|e| Error::from_errno("pthread_create", e))?;
         Ok(Current::Helper(rx, Some(thread)))
@@ -336,6 +413,7 @@ impl Pending {
                     match rx.try_recv() {
                         Ok(News::Line(l)) => sink.line(&l),
                         Ok(News::Say(t)) => sink.say(&t),
+                        Ok(News::Note(t)) => sink.note(&t),
                         Ok(News::Done(ending)) => {
                             // Its last act was to send this: joining takes no time, and
                             // leaves nothing of the thread behind.
@@ -363,6 +441,16 @@ impl Pending {
         }
     }
 
+    /// The message if `e` reports a helper thread's panic.
+    pub fn panic_message(e: &Error) -> Option<String> {
+        match e {
+            Error::Io { call, reason, .. } if *call == PANIC_CALL => {
+                Some(format!("internal error (panic): {reason}"))
+            }
+            _ => None,
+        }
+    }
+
     /// The exit status `ipsec auto` would give: the last finished step's.
     pub fn exit_status(&self) -> i32 {
         self.last.as_ref().map_or(0, |l| l.exit_status)
@@ -374,5 +462,38 @@ impl Pending {
         self.steps.clear();
         self.show = None;
         self.current = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic on a helper thread ends the step with a panic the caller can name.
+    #[test]
+    fn a_helper_threads_panic_comes_back_as_a_panic() {
+        let o = Options::default();
+        let mut p =
+            Pending::new(&o, false, ipsecauto_operation::IPSECAUTO_OP_STATUS, "").expect("a plan");
+        p.steps.clear();
+        let c = p
+            .start_helper(|_, _| panic!("helper blew up"))
+            .expect("a thread");
+        p.current = Some(c);
+        let mut lines = |_: &Line| {};
+        let e = loop {
+            crate::client::wait_readable(p.fd(), Some(std::time::Duration::from_secs(5)))
+                .expect("the helper reports");
+            match p.advance(&mut lines, &mut ops::NoXauth) {
+                Ok(Progress::Pending) => continue,
+                Ok(Progress::Done) => panic!("the step cannot succeed"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(
+            Pending::panic_message(&e).as_deref(),
+            Some("internal error (panic): helper blew up")
+        );
+        assert_eq!(p.exit_status(), PANIC_STATUS);
     }
 }

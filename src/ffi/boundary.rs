@@ -256,3 +256,39 @@ pub(crate) fn with_handle<T: Handle + 'static>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Thing {
+        last: LastError,
+    }
+
+    impl Handle for Thing {
+        fn last_error(&mut self) -> &mut LastError {
+            &mut self.last
+        }
+    }
+
+    #[test]
+    fn a_panic_becomes_a_code_and_leaves_the_handle_usable() {
+        let p = new_handle(Thing {
+            last: LastError::default(),
+        });
+        let r = with_handle(p, |_| -> Outcome<ipsecauto_result> { panic!("boom") });
+        assert_eq!(r, IPSECAUTO_PANIC);
+        let msg = handle(p)
+            .unwrap()
+            .last
+            .message
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(msg, "internal error (panic): boom");
+        // The lease was given back while unwinding: the next call gets the handle.
+        assert_eq!(with_handle(p, |_| Ok(IPSECAUTO_OK)), IPSECAUTO_OK);
+        assert!(free_handle(p).is_ok());
+        assert_eq!(free_handle(p).unwrap_err().code, IPSECAUTO_INVALID_HANDLE);
+    }
+}

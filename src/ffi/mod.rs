@@ -19,12 +19,20 @@
 
 mod backend;
 mod boundary;
-mod check;
-mod op;
-mod operation;
-mod operations;
+
+// The header presents the public modules in this order (cbindgen follows it): results,
+// sessions, the operations and their blocking calls, the non-blocking form, the check.
 mod result;
+
 mod session;
+
+mod operation;
+
+mod operations;
+
+mod op;
+
+mod check;
 
 pub use check::*;
 pub use op::*;
@@ -38,6 +46,11 @@ use std::os::raw::c_char;
 /// The ABI this header describes. It changes only when a function, type or value in it changes
 /// incompatibly; compare it with `ipsecauto_abi_version()` to detect a mismatched library.
 pub const IPSECAUTO_ABI_VERSION: u32 = 0;
+
+/// The code the line callback gets for text that is not pluto's but the tool's own
+/// diagnostics (what `ipsec auto` prints on stderr, such as addconn's "conn 'x': not found").
+/// pluto's codes stay below 1000.
+pub const IPSECAUTO_NOTE_RC: u32 = 1000;
 
 /// The size of the buffer an XAUTH callback writes its answer into, terminating NUL included
 /// (pluto takes at most 127 bytes of a username or password).

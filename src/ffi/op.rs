@@ -31,8 +31,8 @@ pub enum ipsecauto_prompt {
 
 /// Answers an XAUTH prompt: write the answer, NUL-terminated UTF-8, into `buf` (`size` bytes,
 /// `IPSECAUTO_XAUTH_MAX`) and return 0; return any other value to decline, which fails the
-/// operation with `IPSECAUTO_XAUTH_DECLINED`. The library wipes `buf` after use and never
-/// logs the answer.
+/// operation with `IPSECAUTO_XAUTH_DECLINED` (as does an answer without its NUL, or not
+/// UTF-8). The library wipes `buf` after use and never logs the answer.
 pub type ipsecauto_xauth_callback = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,
@@ -75,18 +75,18 @@ impl Xauth for CXauth {
         let mut buf = [0u8; super::IPSECAUTO_XAUTH_MAX];
         // SAFETY: buf is writable for its whole length for the duration of the call.
         let r = unsafe { cb(self.0.xauth_data, p, buf.as_mut_ptr().cast(), buf.len()) };
-        // A callback that forgot the NUL still cannot make us read past the buffer.
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len() - 1);
-        let answer = (r == 0)
-            .then(|| std::str::from_utf8(&buf[..end]).ok().map(str::to_string))
-            .flatten();
+        // An answer without its NUL (or not UTF-8) is no answer: never guess at a secret.
+        let answer = match (r, buf.iter().position(|&b| b == 0)) {
+            (0, Some(end)) => std::str::from_utf8(&buf[..end]).ok().map(str::to_string),
+            _ => None,
+        };
         buf.iter_mut().for_each(|b| *b = 0);
         answer
     }
 }
 
-/// Hands every line to the caller's callback; text `ipsec auto` prints itself comes as a
-/// line with code 0.
+/// Hands every line to the caller's callback: text `ipsec auto` prints itself comes as a line
+/// with code 0, the tools' diagnostics with `IPSECAUTO_NOTE_RC`.
 struct Lines<'a>(&'a mut dyn FnMut(&Line));
 
 impl Sink for Lines<'_> {
@@ -94,11 +94,18 @@ impl Sink for Lines<'_> {
         (self.0)(line)
     }
     fn say(&mut self, text: &str) {
-        (self.0)(&Line {
-            rc: rc::COMMENT,
-            output: format!("{text}\n").into_bytes(),
-            text_start: 0,
-        })
+        (self.0)(&plain(rc::COMMENT, text))
+    }
+    fn note(&mut self, text: &str) {
+        (self.0)(&plain(super::IPSECAUTO_NOTE_RC.into(), text))
+    }
+}
+
+fn plain(code: u64, text: &str) -> Line {
+    Line {
+        rc: code,
+        output: format!("{text}\n").into_bytes(),
+        text_start: 0,
     }
 }
 
@@ -112,6 +119,8 @@ pub(crate) struct Running {
     taken: Option<CString>,
     /// pluto's last line with an error code: what `_errmsg` says for `IPSECAUTO_STATUS`.
     error_line: Option<String>,
+    /// The tools' last diagnostic: the message when pluto gave no error line.
+    note: Option<String>,
     finished: Option<ipsecauto_result>,
     exit_status: c_int,
 }
@@ -148,6 +157,7 @@ impl Running {
             queue: VecDeque::new(),
             taken: None,
             error_line: None,
+            note: None,
             finished: None,
             exit_status: -1,
         })
@@ -167,7 +177,7 @@ impl Running {
         }
         let cb = self.cb;
         let mut refused: Option<c_int> = None;
-        let (queue, error_line) = (&mut self.queue, &mut self.error_line);
+        let (queue, error_line, note) = (&mut self.queue, &mut self.error_line, &mut self.note);
         let mut on_line = |l: &Line| {
             if refused.is_some() {
                 return;
@@ -176,6 +186,8 @@ impl Running {
             let text = l.text();
             if (rc::EXIT_FLOOR..rc::EXIT_ROOF).contains(&l.rc) {
                 *error_line = Some(text.to_string());
+            } else if l.rc == u64::from(super::IPSECAUTO_NOTE_RC) {
+                *note = Some(text.trim().to_string());
             }
             let text = c_string(&text);
             match cb.line {
@@ -206,16 +218,22 @@ impl Running {
                 } else {
                     Err(Failure::new(
                         IPSECAUTO_STATUS,
-                        self.error_line.clone().unwrap_or_else(|| {
-                            format!("pluto's answer gave exit status {}", self.exit_status)
-                        }),
+                        self.error_line
+                            .clone()
+                            .or(self.note.clone())
+                            .unwrap_or_else(|| {
+                                format!("pluto's answer gave exit status {}", self.exit_status)
+                            }),
                     ))
                 }
             }
             (None, Err(e)) => {
                 self.pending.cancel();
                 self.exit_status = self.pending.exit_status();
-                Err(e.into())
+                Err(match Pending::panic_message(&e) {
+                    Some(m) => Failure::new(IPSECAUTO_PANIC, m),
+                    None => e.into(),
+                })
             }
         };
         self.finished = Some(match &outcome {

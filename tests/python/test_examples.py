@@ -3,6 +3,7 @@
 a real private pluto (output and exit status as libreswan's `ipsec auto`), and the C examples
 under valgrind (no errors, no leaks). `make examples` builds them and sets the environment."""
 import os
+import re
 import subprocess
 import sys
 
@@ -269,3 +270,52 @@ def test_main_loop_against_two_plutos_answers_xauth(scene, kind):
     if p.returncode != 0:
         assert "No acceptable response to our first Quick Mode message" in out, out
         assert p.returncode == 31
+
+
+def test_make_install_lays_out_lib_header_and_pkgconfig(tmp):
+    """`make install PREFIX=/usr DESTDIR=...`: the versioned library with its soname links,
+    the static library, the header and a .pc file that points at PREFIX (not DESTDIR)."""
+    p = subprocess.run(["make", "--no-print-directory", "-C", support.REPO, "install",
+                        "PREFIX=/usr", f"DESTDIR={tmp}"], capture_output=True, text=True,
+                       timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    lib = os.path.join(tmp, "usr", "lib")
+    assert os.readlink(os.path.join(lib, "libipsecauto.so")) == "libipsecauto.so.0"
+    real = os.readlink(os.path.join(lib, "libipsecauto.so.0"))
+    assert re.fullmatch(r"libipsecauto\.so\.0\.\d+\.\d+", real), real
+    assert os.path.isfile(os.path.join(lib, "libipsecauto.a"))
+    with open(os.path.join(tmp, "usr", "include", "ipsecauto.h")) as f, \
+            open(os.path.join(support.REPO, "include", "ipsecauto.h")) as g:
+        assert f.read() == g.read()
+    pc = open(os.path.join(lib, "pkgconfig", "ipsecauto.pc")).read()
+    assert "prefix=/usr\n" in pc and "libdir=/usr/lib\n" in pc and tmp not in pc
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "ipsecauto"], text=True,
+                           capture_output=True, env=dict(os.environ, PKG_CONFIG_PATH=os.path.join(
+                               lib, "pkgconfig"))).stdout.split()
+    assert flags == ["-I/usr/include", "-L/usr/lib", "-lipsecauto"] or \
+        flags == ["-lipsecauto"], flags  # pkg-config drops system paths
+    dyn = subprocess.run(["readelf", "-d", os.path.join(lib, real)], capture_output=True,
+                         text=True).stdout
+    assert "Library soname: [libipsecauto.so.0]" in dyn
+
+
+def test_abi_misuse_from_c_under_valgrind(tmp, capture):
+    """NULLs, bad UTF-8, unknown operations, refusing callbacks, an XAUTH answer without its
+    NUL, calls on finished, freed and wrongly typed handles: each gets its code, and valgrind
+    sees no invalid access and no leak."""
+    binary = os.path.join(tmp, "misuse")
+    pc = dict(env(), PKG_CONFIG_PATH=os.path.join(STAGE, "lib", "pkgconfig"))
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "ipsecauto"], env=pc,
+                           capture_output=True, text=True, check=True).stdout.split()
+    cc = subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-g",
+                         os.path.join(os.path.dirname(__file__), "misuse.c"), "-o", binary,
+                         *flags], capture_output=True, text=True)
+    assert cc.returncode == 0, cc.stderr
+    xauth = support.Capture(os.path.join(tmp, "xauth"), support.XAUTH)
+    try:
+        p = run(VALGRIND + [binary], capture.path, xauth.path, timeout=120)
+    finally:
+        xauth.close()
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "misuse: all codes as expected" in p.stdout
+    assert_valgrind_clean(p)

@@ -26,7 +26,7 @@ from .errors import (
     UsageError,
     XauthDeclinedError,
 )
-from .session import Diagnostic, Line, Op, Operation, Result, Session
+from .session import NOTE_RC, Diagnostic, Line, Op, Operation, Result, Session
 
 __version__ = "0.1.0"
 
@@ -38,7 +38,7 @@ def library_version() -> str:
 
 __all__ = [
     "ABI_VERSION", "LibraryNotFound", "library_version", "Session", "Operation", "Result",
-    "Line", "Op", "Diagnostic", "Code", "IpsecautoError", "CallbackError", "CancelledError", "ConfigError",
+    "Line", "Op", "Diagnostic", "NOTE_RC", "Code", "IpsecautoError", "CallbackError", "CancelledError", "ConfigError",
     "ConnectionRefusedError", "InvalidHandleError", "InvalidStateError", "InvalidUtf8Error",
     "IoError", "NotRunningError", "NullArgumentError", "PanicError", "PermissionDeniedError",
     "ProtocolError", "StatusError", "TimeoutError", "UnknownConnectionError", "UsageError",

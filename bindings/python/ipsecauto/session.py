@@ -44,11 +44,20 @@ class Op(enum.IntEnum):
         return self <= Op.ONDEMAND
 
 
+#: The `rc` of lines that are the tools' own diagnostics, not pluto's (IPSECAUTO_NOTE_RC).
+NOTE_RC = 1000
+
+
 class Line(NamedTuple):
-    """One line of pluto's answer: its numeric code and its text."""
+    """One line of pluto's answer: its numeric code and its text (`rc` NOTE_RC: one of the
+    tools' own diagnostics, which `ipsec auto` prints on stderr)."""
 
     rc: int
     text: str
+
+    @property
+    def is_note(self) -> bool:
+        return self.rc == NOTE_RC
 
 
 class Diagnostic(NamedTuple):
@@ -305,7 +314,7 @@ class Session:
             while True:
                 if not sel.select(timeout):
                     operation.cancel()
-                    raise IpsecautoError("no answer from pluto in time", code=Code.TIMEOUT)
+                    _raise(Code.TIMEOUT, f"no answer from pluto within {timeout} s")
                 done = operation.advance(check=check)
                 yield from operation.take_lines()
                 if done:
