@@ -7,7 +7,7 @@ mod addconn_common;
 
 use std::path::{Path, PathBuf};
 
-use addconn_common::{agrees, describe, oracle, ours, Capture};
+use addconn_common::{agrees, describe, oracle, ours, Capture, Scratch};
 use ipsecauto::addconn::{self, Args, ConfigSource};
 use ipsecauto::config;
 use ipsecauto::Error;
@@ -18,19 +18,19 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn sockets(tag: &str) -> (Capture, Capture) {
-    let dir = std::env::temp_dir().join(format!("addconn-cases-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+fn sockets(tag: &str) -> (Capture, Capture, Scratch) {
+    let dir = Scratch::new(&format!("cases-{tag}"));
     (
         Capture::new(dir.join("ref.ctl")),
         Capture::new(dir.join("new.ctl")),
+        dir,
     )
 }
 
 /// Every name in `names` (conn names or aliases) through both tools.
 fn differential(file: &str, names: &[&str]) {
     let conf = data(file);
-    let (rc, nc) = sockets(file);
+    let (rc, nc, _dir) = sockets(file);
     let mut bad = Vec::new();
     for name in names {
         let mut refs = vec![oracle(&rc, &conf, name)];
@@ -181,7 +181,7 @@ fn subnets_expand_as_4_10_names_them() {
 
 #[test]
 fn unknown_names_and_exit_status() {
-    let (_, nc) = sockets("unknown");
+    let (_, nc, _dir) = sockets("unknown");
     let mut args = Args::new(
         ConfigSource::File(data("ends.conf")),
         vec!["no-such-conn".into(), "also-missing".into()],
@@ -206,7 +206,7 @@ fn unknown_names_and_exit_status() {
 
 #[test]
 fn config_from_memory() {
-    let (_, nc) = sockets("memory");
+    let (_, nc, _dir) = sockets("memory");
     let text = "conn m\n\tleft=198.51.100.1\n\tright=203.0.113.1\n";
     let mut args = Args::new(
         ConfigSource::Text {
@@ -227,7 +227,7 @@ fn config_from_memory() {
 #[test]
 fn autoall_matches_4_10() {
     let conf = data("auto.conf");
-    let (rc, nc) = sockets("autoall");
+    let (rc, nc, _dir) = sockets("autoall");
     let refs: Vec<_> = (0..2)
         .map(|_| addconn_common::oracle_args(&rc, &conf, &["--autoall"]))
         .collect();
@@ -251,8 +251,7 @@ fn answers_decide_what_follows() {
         ("bad", b"036 failed\n000 later\n"),
         ("roof", b"100 odd\n"),
     ] {
-        let dir = std::env::temp_dir().join(format!("addconn-reply-{}-{tag}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Scratch::new(&format!("reply-{tag}"));
         let rc = Capture::answering(dir.join("ref.ctl"), reply);
         let nc = Capture::answering(dir.join("new.ctl"), reply);
         let mut refs = vec![oracle(&rc, &conf, "rsa")];
@@ -261,5 +260,28 @@ fn answers_decide_what_follows() {
             refs.push(oracle(&rc, &conf, "rsa"));
         }
         assert!(agrees(&refs, &new), "{tag}: {}", describe(&refs[0], &new));
+    }
+}
+
+#[test]
+fn checkconfig_statuses_match_4_10() {
+    let dir = Scratch::new("check");
+    let broken = dir.join("broken.conf");
+    std::fs::write(&broken, "conn x\n\tleft=1.2.3.4 nonsense\n").unwrap();
+    for conf in [data("ends.conf"), data("policy.conf"), broken] {
+        let oracle = std::process::Command::new("ipsec")
+            .args(["addconn", "--checkconfig", "--config"])
+            .arg(&conf)
+            .output()
+            .unwrap()
+            .status
+            .code();
+        let mut args = Args::new(ConfigSource::File(conf.clone()), vec![]);
+        args.checkconfig = true;
+        let ours = match addconn::run(&args, &mut |_| {}, &mut |_| None) {
+            Ok(s) => s,
+            Err(e) => addconn::exit_status_for(&e),
+        };
+        assert_eq!(oracle, Some(ours), "{}", conf.display());
     }
 }

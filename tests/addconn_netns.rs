@@ -65,8 +65,7 @@ fn defaultroute_in_a_known_namespace() {
         let f = std::fs::File::open(&nsfile).expect("open netns");
         // SAFETY: setns on a namespace descriptor affects only this thread.
         assert_eq!(unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) }, 0);
-        let dir = std::env::temp_dir().join(format!("addconn-netns-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = addconn_common::Scratch::new("netns");
         let rc = Capture::new(dir.join("ref.ctl"));
         let nc = Capture::new(dir.join("new.ctl"));
         let mut bad = Vec::new();

@@ -210,7 +210,7 @@ impl Env for SystemEnv {
 /// The `%default` conn as 4.10 processes it before any conn: the built-in defaults with
 /// `%default`'s settings laid over. A conn hides the `%default` settings it overrides, so they
 /// are gathered from what all conns inherit (%default is one and the same for every conn).
-pub fn default_conn(config: &Config, env: &dyn Env) -> (starter::StarterConn, Vec<Problem>) {
+fn default_conn(config: &Config, env: &dyn Env) -> (starter::StarterConn, Vec<Problem>) {
     fn gather<'a, K: Copy + PartialEq>(
         all: impl Iterator<Item = (K, &'a Setting)>,
     ) -> Vec<(K, &'a Setting)> {
@@ -259,7 +259,7 @@ fn refused_by_config(conn: &Conn) -> bool {
 
 /// One conn as 4.10 loads it: a copy of the processed `%default` conn with the conn's own
 /// settings laid over and processed again. Problems make the conn "not loaded properly".
-pub fn load(
+fn load(
     default: &starter::StarterConn,
     conn: &Conn,
     env: &dyn Env,
@@ -289,7 +289,9 @@ fn wire_name(name: &str) -> &str {
 }
 
 /// The messages 4.10's addconn sends for one conn, in order: the conn (or each of its
-/// `leftsubnets=`/`rightsubnets=` instances), each followed by its raw public keys.
+/// `leftsubnets=`/`rightsubnets=` instances), each followed by its raw public keys. Looks at
+/// every conn of `config` to recover `%default` (linear in the number of conns; `run` does
+/// that once for all names).
 pub fn requests_for(config: &Config, conn: &Conn, env: &dyn Env) -> Result<Vec<Request>> {
     let (default, _) = default_conn(config, env);
     let (mut c, problems) = load(&default, conn, env);

@@ -193,9 +193,6 @@ impl StarterEnd {
     pub fn host_string(&self) -> Option<&str> {
         self.slots.str(EndKw::Ip)
     }
-    pub fn nexthop_string(&self) -> Option<&str> {
-        self.slots.str(EndKw::NextHop)
-    }
     pub fn subnets(&self) -> Option<&str> {
         self.slots.str_set(EndKw::Subnets)
     }
@@ -361,9 +358,6 @@ impl StarterConn {
     }
     pub fn connalias_setting(&self) -> Option<&str> {
         self.slots.str(Kw::ConnAlias)
-    }
-    pub fn at(&self, kw: Kw) -> Option<Location> {
-        self.slots.at(kw)
     }
 
     /// 4.10's `load_conn` after translation: derives policy, shunts, authby and both ends.

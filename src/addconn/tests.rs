@@ -59,7 +59,9 @@ fn oracle(text: &str) -> Vec<Vec<u8>> {
     assert!(st.success());
     // Wake the listener with an empty connection so it stops.
     drop(std::os::unix::net::UnixStream::connect(&sock).unwrap());
-    t.join().unwrap()
+    let out = t.join().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    out
 }
 
 fn ours(
