@@ -9,28 +9,6 @@ use crate::error::Error;
 use crate::ops::{ConfigSource, Options, Sink, StepOutcome};
 use crate::reply::Line;
 
-/// addconn's status when its command line is wrong (it prints its usage).
-const USAGE_STATUS: i32 = 10;
-/// addconn's status when the configuration cannot be loaded.
-const CONFIG_STATUS: i32 = 3;
-
-/// The configuration as addconn takes it.
-pub fn source(c: &ConfigSource) -> addconn::ConfigSource {
-    match c {
-        ConfigSource::Default => addconn::ConfigSource::File(addconn::DEFAULT_CONFIG.into()),
-        ConfigSource::File(p) => addconn::ConfigSource::File(p.clone()),
-        ConfigSource::Text {
-            name,
-            text,
-            include_dir,
-        } => addconn::ConfigSource::Text {
-            text: text.clone(),
-            name: name.clone(),
-            include_base: include_dir.clone(),
-        },
-    }
-}
-
 /// Reads addconn's words: `--ctlsocket S`, `--verbose`, `--config F`, names (getopt moves
 /// them after the options). `None` when addconn would print its usage.
 fn parse(words: &[String], o: &Options) -> Option<Args> {
@@ -56,9 +34,9 @@ fn parse(words: &[String], o: &Options) -> Option<Args> {
     }
     // In-memory text stands in for the file the words name.
     let source = match (&o.config, config) {
-        (text @ ConfigSource::Text { .. }, Some(_)) => source(text),
-        (_, Some(path)) => addconn::ConfigSource::File(path),
-        (_, None) => source(&ConfigSource::Default),
+        (text @ ConfigSource::Text { .. }, Some(_)) => text.clone(),
+        (_, Some(path)) => ConfigSource::File(path),
+        (_, None) => ConfigSource::Default,
     };
     let mut args = Args::new(source, names);
     args.ctlsocket = ctlsocket;
@@ -77,11 +55,12 @@ pub fn run(
     xauth: &mut dyn Xauth,
 ) -> StepOutcome {
     let Some(args) = parse(words, o) else {
+        let e = Error::Usage(
+            "Usage: addconn [--config file] [--ctlsocket socketfile] [--verbose] names".into(),
+        );
         return StepOutcome {
-            exit_status: USAGE_STATUS,
-            error: Some(Error::Usage(
-                "Usage: addconn [--config file] [--ctlsocket socketfile] [--verbose] names".into(),
-            )),
+            exit_status: addconn::exit_status_for(&e),
+            error: Some(e),
             unterminated: false,
         };
     };
@@ -101,17 +80,10 @@ pub fn run(
             error: None,
             unterminated: false,
         },
-        Err(e) => {
-            let status = match e {
-                Error::Config { .. } | Error::ConfigIo { .. } => CONFIG_STATUS,
-                Error::Usage(_) => USAGE_STATUS,
-                _ => 255,
-            };
-            StepOutcome {
-                exit_status: status,
-                error: Some(e),
-                unterminated: false,
-            }
-        }
+        Err(e) => StepOutcome {
+            exit_status: addconn::exit_status_for(&e),
+            error: Some(e),
+            unterminated: false,
+        },
     }
 }

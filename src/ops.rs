@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::client::{Exchange, Xauth, DEFAULT_CTL_SOCKET};
+pub use crate::config::ConfigSource;
 use crate::error::{Error, Result};
 use crate::reply::{rc, Line, Rules};
 use crate::whack_cli::{self, WhackCall};
@@ -126,22 +127,6 @@ pub const ALL_OPERATIONS: [Operation; 26] = {
         RereadGroups,
     ]
 };
-
-/// Where the configuration comes from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum ConfigSource {
-    /// addconn's default, `/etc/ipsec.conf` (no `--config` is passed).
-    #[default]
-    Default,
-    File(PathBuf),
-    /// Text held by the caller; includes resolve against `include_dir`; `name` stands for the
-    /// file in messages and in `--showonly` output.
-    Text {
-        name: String,
-        text: String,
-        include_dir: PathBuf,
-    },
-}
 
 /// Everything besides the operation and the connection name: `ipsec auto`'s flags.
 #[derive(Clone, Debug)]
@@ -568,17 +553,7 @@ impl Session {
 
     /// The check-only pass: every problem of the configuration at once (nothing is sent).
     pub fn check(&self) -> Vec<crate::config::Diagnostic> {
-        match &self.options.config {
-            ConfigSource::Default => {
-                crate::config::check_file(Path::new(crate::addconn::DEFAULT_CONFIG))
-            }
-            ConfigSource::File(p) => crate::config::check_file(p),
-            ConfigSource::Text {
-                name,
-                text,
-                include_dir,
-            } => crate::config::check_str(text, name, include_dir),
-        }
+        self.options.config.check()
     }
 
     /// Runs `op`, handing each of pluto's lines to `on_line`; XAUTH prompts are declined.

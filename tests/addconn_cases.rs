@@ -212,7 +212,7 @@ fn config_from_memory() {
         ConfigSource::Text {
             text: text.into(),
             name: "memory.conf".into(),
-            include_base: std::env::temp_dir(),
+            include_dir: std::env::temp_dir(),
         },
         vec!["m".into()],
     );

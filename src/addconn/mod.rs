@@ -16,8 +16,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use crate::config::Side;
 use crate::config::{self, Config, Conn, Setting};
+pub use crate::config::{ConfigSource, Side, DEFAULT_CONFIG};
 use crate::error::{Error, Result};
 use crate::reply::{Line, Rules};
 use crate::request::{IpFamily, Request};
@@ -329,19 +329,6 @@ fn conn_error(conn: &Conn, problems: &[Problem]) -> Error {
     }
 }
 
-/// Where the configuration comes from.
-#[derive(Clone, Debug)]
-pub enum ConfigSource {
-    File(PathBuf),
-    /// Text in memory; `name` stands for its file name in messages, relative includes are
-    /// resolved against `include_base`.
-    Text {
-        text: String,
-        name: String,
-        include_base: PathBuf,
-    },
-}
-
 /// `ipsec addconn [--ctlsocket S] [--verbose] [--config FILE] [--autoall|--checkconfig] NAME...`.
 #[derive(Clone, Debug)]
 pub struct Args {
@@ -372,33 +359,15 @@ impl Args {
     }
 }
 
-/// `/etc/ipsec.conf`, addconn's default.
-pub const DEFAULT_CONFIG: &str = "/etc/ipsec.conf";
-
-/// The name 4.10 prints for the configuration in its messages.
-fn config_name(src: &ConfigSource) -> String {
-    match src {
-        ConfigSource::File(p) => p.display().to_string(),
-        ConfigSource::Text { name, .. } => name.clone(),
-    }
-}
-
 /// Loads the configuration as addconn does. On failure 4.10 prints
 /// [`load_failure_message`] and exits 3.
 pub fn load_config(src: &ConfigSource) -> Result<Config> {
-    match src {
-        ConfigSource::File(p) => config::load_file(p),
-        ConfigSource::Text {
-            text,
-            name,
-            include_base,
-        } => config::load_str(text, name, include_base),
-    }
+    src.load()
 }
 
 /// 4.10's words when the configuration cannot be loaded (`cannot load config 'F': F:L: …`).
 pub fn load_failure_message(src: &ConfigSource, e: &Error) -> String {
-    format!("cannot load config '{}': {e}", config_name(src))
+    format!("cannot load config '{}': {e}", src.name())
 }
 
 /// The exit status 4.10's addconn gives for an error `run` returns.
@@ -503,7 +472,7 @@ pub fn run_with_diagnostics(
     if !complaints.is_empty() {
         on_diagnostic(&format!(
             "addconn, in config '{}', {}",
-            config_name(&args.config),
+            args.config.name(),
             complaints.join("\n")
         ));
     }

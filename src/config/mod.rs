@@ -55,12 +55,14 @@ pub mod keywords;
 mod lex;
 mod parse;
 mod resolve;
+mod source;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use builder::ConnBuilder;
 pub use keywords::{lookup, EndKw, Field, Kw, KwDef, SetupKw, Type};
+pub use source::{ConfigSource, DEFAULT_CONFIG};
 
 use crate::error::{Error, Location};
 

@@ -2,15 +2,13 @@
 
 use std::ffi::CString;
 use std::os::raw::{c_char, c_uint};
-use std::path::Path;
 
 use super::boundary::*;
 use super::op::{errmsg, free};
 use super::result::ipsecauto_result::{self, *};
 use super::session::{ipsecauto_session, with_session};
-use crate::config::{self, Diagnostic, Severity};
+use crate::config::{Diagnostic, Severity};
 use crate::error::{Error, Location};
-use crate::ops::ConfigSource;
 
 /// How bad a diagnostic is, by what libreswan's addconn does about it.
 #[repr(C)]
@@ -72,15 +70,7 @@ pub extern "C" fn ipsecauto_check(
         if out.is_null() {
             return Err(Failure::new(IPSECAUTO_NULL_ARGUMENT, "out is NULL"));
         }
-        let found = match &s.settings.ops.config {
-            ConfigSource::Default => config::check_file(Path::new(crate::addconn::DEFAULT_CONFIG)),
-            ConfigSource::File(p) => config::check_file(p),
-            ConfigSource::Text {
-                name,
-                text,
-                include_dir,
-            } => config::check_str(text, name, include_dir),
-        };
+        let found = s.settings.ops.config.check();
         put(
             out,
             new_handle(ipsecauto_diagnostics {
