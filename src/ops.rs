@@ -15,75 +15,57 @@ use crate::reply::{rc, Line, Rules};
 use crate::whack_cli::{self, WhackCall};
 use crate::wire::Profile;
 
-/// An `ipsec auto` operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Operation {
-    Add,
-    Delete,
-    Replace,
-    Start,
-    Up,
-    Down,
-    Route,
-    Unroute,
-    Ondemand,
+/// Declares `Operation` with each variant's `ipsec auto` flag, from one table.
+macro_rules! operations {
+    ($($(#[$d:meta])* $v:ident => $flag:literal,)*) => {
+        listed_enum! {
+            /// An `ipsec auto` operation.
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            pub enum Operation { $($(#[$d])* $v,)* }
+        }
+        impl Operation {
+            /// The `ipsec auto` flag, without dashes.
+            pub fn flag(self) -> &'static str {
+                match self { $(Operation::$v => $flag,)* }
+            }
+        }
+    };
+}
+
+operations! {
+    Add => "add",
+    Delete => "delete",
+    Replace => "replace",
+    Start => "start",
+    Up => "up",
+    Down => "down",
+    Route => "route",
+    Unroute => "unroute",
+    Ondemand => "ondemand",
     /// `--rotatecert`: `ipsec auto` 4.10 accepts it and runs addconn, as for `--add`.
-    RotateCert,
-    Status,
-    Ready,
-    RereadSecrets,
-    RereadAll,
-    RereadCerts,
-    FetchCrls,
-    ListAll,
-    ListCerts,
-    ListPubkeys,
-    CheckPubkeys,
-    ListCacerts,
-    ListCrls,
-    PurgeOcsp,
+    RotateCert => "rotatecert",
+    Status => "status",
+    Ready => "ready",
+    RereadSecrets => "rereadsecrets",
+    RereadAll => "rereadall",
+    RereadCerts => "rereadcerts",
+    FetchCrls => "fetchcrls",
+    ListAll => "listall",
+    ListCerts => "listcerts",
+    ListPubkeys => "listpubkeys",
+    CheckPubkeys => "checkpubkeys",
+    ListCacerts => "listcacerts",
+    ListCrls => "listcrls",
+    PurgeOcsp => "purgeocsp",
     /// Obsolete names that 4.10 still routes somewhere.
-    RereadCacerts,
-    RereadCrls,
-    RereadGroups,
+    RereadCacerts => "rereadcacerts",
+    RereadCrls => "rereadcrls",
+    RereadGroups => "rereadgroups",
 }
 
 impl Operation {
-    /// The `ipsec auto` flag, without dashes.
-    pub fn flag(self) -> &'static str {
-        use Operation::*;
-        match self {
-            Add => "add",
-            Delete => "delete",
-            Replace => "replace",
-            Start => "start",
-            Up => "up",
-            Down => "down",
-            Route => "route",
-            Unroute => "unroute",
-            Ondemand => "ondemand",
-            RotateCert => "rotatecert",
-            Status => "status",
-            Ready => "ready",
-            RereadSecrets => "rereadsecrets",
-            RereadAll => "rereadall",
-            RereadCerts => "rereadcerts",
-            FetchCrls => "fetchcrls",
-            ListAll => "listall",
-            ListCerts => "listcerts",
-            ListPubkeys => "listpubkeys",
-            CheckPubkeys => "checkpubkeys",
-            ListCacerts => "listcacerts",
-            ListCrls => "listcrls",
-            PurgeOcsp => "purgeocsp",
-            RereadCacerts => "rereadcacerts",
-            RereadCrls => "rereadcrls",
-            RereadGroups => "rereadgroups",
-        }
-    }
-
     pub fn from_flag(flag: &str) -> Option<Operation> {
-        ALL_OPERATIONS.iter().copied().find(|o| o.flag() == flag)
+        Operation::ALL.iter().copied().find(|o| o.flag() == flag)
     }
 
     /// Whether the operation names a connection.
@@ -95,38 +77,6 @@ impl Operation {
         )
     }
 }
-
-pub const ALL_OPERATIONS: [Operation; 26] = {
-    use Operation::*;
-    [
-        Add,
-        Delete,
-        Replace,
-        Start,
-        Up,
-        Down,
-        Route,
-        Unroute,
-        Ondemand,
-        RotateCert,
-        Status,
-        Ready,
-        RereadSecrets,
-        RereadAll,
-        RereadCerts,
-        FetchCrls,
-        ListAll,
-        ListCerts,
-        ListPubkeys,
-        CheckPubkeys,
-        ListCacerts,
-        ListCrls,
-        PurgeOcsp,
-        RereadCacerts,
-        RereadCrls,
-        RereadGroups,
-    ]
-};
 
 /// Everything besides the operation and the connection name: `ipsec auto`'s flags.
 #[derive(Clone, Debug)]
@@ -684,7 +634,7 @@ mod tests {
 
     #[test]
     fn every_operation_round_trips_its_flag() {
-        for op in ALL_OPERATIONS {
+        for &op in Operation::ALL {
             assert_eq!(Operation::from_flag(op.flag()), Some(op));
         }
     }

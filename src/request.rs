@@ -108,78 +108,10 @@ pub enum IkeVersion {
     V2,
 }
 
-/// Connection policy flags, by meaning. A profile maps each to its release's bit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Policy {
-    Encrypt,
-    Authenticate,
-    Compress,
-    Tunnel,
-    Pfs,
-    DecapDscp,
-    NoPmtuDisc,
-    MsdhDowngrade,
-    AllowNoSan,
-    DnsMatchId,
-    Sha2Truncbug,
-    DontRekey,
-    Reauth,
-    Opportunistic,
-    Group,
-    GroupRouted,
-    GroupInstance,
-    Up,
-    Xauth,
-    ModecfgPull,
-    Aggressive,
-    OverlapIp,
-    Ikev2AllowNarrowing,
-    Ikev2PamAuthorize,
-    SendRedirectAlways,
-    SendRedirectNever,
-    AcceptRedirectYes,
-    IkeFragAllow,
-    IkeFragForce,
-    NoIkepad,
-    Mobike,
-    PpkAllow,
-    PpkInsist,
-    EsnNo,
-    EsnYes,
-    Intermediate,
-    IgnorePeerDns,
-}
-
-/// A set of `Policy` flags (a bit per variant, in our own numbering).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Policies(u64);
-
-impl Policies {
-    pub fn contains(&self, p: Policy) -> bool {
-        self.0 & (1u64 << p as u32) != 0
-    }
-    pub fn insert(&mut self, p: Policy) {
-        self.0 |= 1u64 << p as u32;
-    }
-    pub fn remove(&mut self, p: Policy) {
-        self.0 &= !(1u64 << p as u32);
-    }
-    pub fn set(&mut self, p: Policy, on: bool) {
-        if on {
-            self.insert(p)
-        } else {
-            self.remove(p)
-        }
-    }
-    pub fn iter(&self) -> impl Iterator<Item = Policy> + '_ {
-        ALL_POLICIES.iter().copied().filter(|p| self.contains(*p))
-    }
-}
-
-/// Every `Policy`, in declaration order.
-pub const ALL_POLICIES: [Policy; 37] = {
-    use Policy::*;
-    [
+listed_enum! {
+    /// Connection policy flags, by meaning. A profile maps each to its release's bit.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Policy {
         Encrypt,
         Authenticate,
         Compress,
@@ -217,8 +149,34 @@ pub const ALL_POLICIES: [Policy; 37] = {
         EsnYes,
         Intermediate,
         IgnorePeerDns,
-    ]
-};
+    }
+}
+
+/// A set of `Policy` flags (a bit per variant, in our own numbering).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Policies(u64);
+
+impl Policies {
+    pub fn contains(&self, p: Policy) -> bool {
+        self.0 & (1u64 << p as u32) != 0
+    }
+    pub fn insert(&mut self, p: Policy) {
+        self.0 |= 1u64 << p as u32;
+    }
+    pub fn remove(&mut self, p: Policy) {
+        self.0 &= !(1u64 << p as u32);
+    }
+    pub fn set(&mut self, p: Policy, on: bool) {
+        if on {
+            self.insert(p)
+        } else {
+            self.remove(p)
+        }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Policy> + '_ {
+        Policy::ALL.iter().copied().filter(|p| self.contains(*p))
+    }
+}
 
 /// Authentication methods a connection allows (`authby=`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -801,7 +801,7 @@ mod tests {
 
     #[test]
     fn policy_table_covers_every_flag_once() {
-        for p in ALL_POLICIES {
+        for &p in Policy::ALL {
             assert_eq!(
                 POLICY_BITS.iter().filter(|(f, _)| *f == p).count(),
                 1,
