@@ -12,7 +12,7 @@ use crate::client::{Exchange, Xauth, DEFAULT_CTL_SOCKET};
 pub use crate::config::ConfigSource;
 use crate::error::{Error, Result};
 use crate::reply::{rc, Line, Rules};
-use crate::whack_cli::{self, WhackCall};
+use crate::whack_cli;
 use crate::wire::Profile;
 
 /// Declares `Operation` with each variant's `ipsec auto` flag, from one table.
@@ -290,68 +290,67 @@ impl<F: FnMut(&Line)> Sink for F {
     }
 }
 
-/// A tool's exit status for an error that stopped it.
-fn whack_status(e: &Error) -> i32 {
-    match e {
-        Error::Timeout { .. } | Error::Cancelled => rc::WHACK_PROBLEM as i32,
-        _ => rc::WHACK_PROBLEM as i32,
+/// whack exits with `RC_WHACK_PROBLEM` whenever it fails itself, before or while reading.
+const WHACK_FAILED: i32 = rc::WHACK_PROBLEM as i32;
+
+impl StepOutcome {
+    /// A step that failed with `e` before it got an answer.
+    pub fn failed(exit_status: i32, e: Error) -> StepOutcome {
+        StepOutcome {
+            exit_status,
+            error: Some(e),
+            unterminated: false,
+        }
+    }
+
+    /// How a whack exchange ended, given what reading its answer gave.
+    pub fn of_whack(ex: &Exchange, result: Result<()>) -> StepOutcome {
+        let unterminated = ex.ending().unterminated;
+        match result {
+            Err(e) => StepOutcome {
+                exit_status: WHACK_FAILED,
+                error: Some(e),
+                unterminated,
+            },
+            Ok(()) => StepOutcome {
+                exit_status: ex.exit_status(),
+                error: ex
+                    .ending()
+                    .missing_prefix
+                    .as_ref()
+                    .map(|l| Error::Protocol {
+                        line: String::from_utf8_lossy(l).into_owned(),
+                    }),
+                unterminated,
+            },
+        }
     }
 }
 
-/// Runs one whack step.
-pub fn run_whack(
-    call: &WhackCall,
-    o: &Options,
-    sink: &mut dyn Sink,
-    xauth: &mut dyn Xauth,
-) -> StepOutcome {
-    let message = match o.profile.encode(&call.request) {
-        Ok(m) => m,
-        Err(e) => {
-            return StepOutcome {
-                exit_status: whack_status(&e),
-                error: Some(e),
-                unterminated: false,
-            }
-        }
-    };
+/// What whack does before reading an answer: read its words, encode, connect, send.
+pub fn start_whack(words: &[String], o: &Options) -> Result<Exchange> {
+    let call = whack_cli::parse(words).map_err(Error::Usage)?;
+    let message = o.profile.encode(&call.request)?;
     let rules = Rules::Whack {
         asynchronous: call.request.asynchronous,
         ignore_errors: call.ignore_errors,
     };
-    let mut ex = match Exchange::start(&call.socket, &message, rules) {
+    Exchange::start(&call.socket, &message, rules)
+}
+
+/// Runs one whack step to its end.
+pub fn run_whack(
+    words: &[String],
+    o: &Options,
+    sink: &mut dyn Sink,
+    xauth: &mut dyn Xauth,
+) -> StepOutcome {
+    let mut ex = match start_whack(words, o) {
         Ok(ex) => ex,
-        Err(e) => {
-            return StepOutcome {
-                exit_status: whack_status(&e),
-                error: Some(e),
-                unterminated: false,
-            }
-        }
+        Err(e) => return StepOutcome::failed(WHACK_FAILED, e),
     };
     let result = ex.run(o.timeout, &mut |l: &Line| sink.line(l), xauth);
-    let unterminated = ex.ending().unterminated;
-    match result {
-        Err(e) => StepOutcome {
-            exit_status: whack_status(&e),
-            error: Some(e),
-            unterminated,
-        },
-        Ok(()) => {
-            let error = ex
-                .ending()
-                .missing_prefix
-                .as_ref()
-                .map(|l| Error::Protocol {
-                    line: String::from_utf8_lossy(l).into_owned(),
-                });
-            StepOutcome {
-                exit_status: ex.exit_status(),
-                error,
-                unterminated,
-            }
-        }
-    }
+    StepOutcome::of_whack(&ex, result)
 }
 
 /// Runs one addconn step: the configuration side of `ipsec auto`.
@@ -380,14 +379,7 @@ pub fn execute(steps: &[Step], o: &Options, sink: &mut dyn Sink, xauth: &mut dyn
             Step::Run {
                 tool: Tool::Whack,
                 words,
-            } => match whack_cli::parse(words) {
-                Ok(call) => run_whack(&call, o, sink, xauth),
-                Err(message) => StepOutcome {
-                    exit_status: rc::WHACK_PROBLEM as i32,
-                    error: Some(Error::Usage(message)),
-                    unterminated: false,
-                },
-            },
+            } => run_whack(words, o, sink, xauth),
             Step::Run {
                 tool: Tool::Addconn,
                 words,

@@ -16,15 +16,23 @@ use std::sync::{mpsc, Arc};
 use super::operation::ipsecauto_operation;
 use crate::client::{Exchange, Progress, Xauth};
 use crate::error::{Error, Result};
-use crate::ops::{self, Operation, Options, Sink, Step, Tool};
-use crate::reply::{rc, Line, Rules};
-use crate::whack_cli;
+use crate::ops::{self, Operation, Options, Sink, Step, StepOutcome, Tool};
+use crate::reply::{rc, Line};
 
 /// How a finished step or operation ended: the tool's exit status, and the error that
 /// stopped it, if one did.
 struct Ending {
     exit_status: i32,
     error: Option<Error>,
+}
+
+impl From<StepOutcome> for Ending {
+    fn from(o: StepOutcome) -> Ending {
+        Ending {
+            exit_status: o.exit_status,
+            error: o.error,
+        }
+    }
 }
 
 /// The step under way.
@@ -283,13 +291,7 @@ impl Pending {
     }
 
     fn start_whack(&mut self, words: &[String]) -> Result<Exchange> {
-        let call = whack_cli::parse(words).map_err(Error::Usage)?;
-        let message = self.options.profile.encode(&call.request)?;
-        let rules = Rules::Whack {
-            asynchronous: call.request.asynchronous,
-            ignore_errors: call.ignore_errors,
-        };
-        let exchange = Exchange::start(&call.socket, &message, rules)?;
+        let exchange = ops::start_whack(words, &self.options)?;
         epoll_ctl(self.fd(), libc::EPOLL_CTL_ADD, exchange.fd())?;
         Ok(exchange)
     }
@@ -332,16 +334,8 @@ impl Pending {
             let ending = match self.current.as_mut().expect("a step was started") {
                 Current::Whack(x) => match x.advance(&mut |l: &Line| sink.line(l), xauth) {
                     Ok(Progress::Pending) => return Ok(Progress::Pending),
-                    Ok(Progress::Done) => Ending {
-                        exit_status: x.exit_status(),
-                        error: x.ending().missing_prefix.as_ref().map(|l| Error::Protocol {
-                            line: String::from_utf8_lossy(l).into_owned(),
-                        }),
-                    },
-                    Err(error) => Ending {
-                        exit_status: rc::WHACK_PROBLEM as i32,
-                        error: Some(error),
-                    },
+                    Ok(Progress::Done) => StepOutcome::of_whack(x, Ok(())).into(),
+                    Err(error) => StepOutcome::of_whack(x, Err(error)).into(),
                 },
                 Current::Helper(rx, thread) => loop {
                     match rx.try_recv() {
