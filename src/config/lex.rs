@@ -346,8 +346,6 @@ impl Lexer {
         let p = src.pos;
         let bol = p == 0 || b[p - 1] == b'\n';
         let c = b[p];
-        let run =
-            |from: usize, f: &dyn Fn(u8) -> bool| b[from..].iter().take_while(|&&x| f(x)).count();
         let mk = |src: &Source, kind: Kind, start: usize, end: usize| Tok {
             kind,
             file: src.file,
@@ -359,7 +357,7 @@ impl Lexer {
         match self.state {
             State::Initial => {
                 if bol {
-                    let blanks = run(p, &|x| is_blank(x));
+                    let blanks = run_of(&b[p..], is_blank);
                     let q = p + blanks;
                     if q < b.len() && b[q] == b'#' {
                         if let Some(nl) = memchr(b'\n', &b[q..]) {
@@ -379,7 +377,7 @@ impl Lexer {
                     }
                 }
                 if is_blank(c) {
-                    src.pos = p + run(p, &|x| is_blank(x));
+                    src.pos = p + run_of(&b[p..], is_blank);
                     return None;
                 }
                 if c == b'\n' {
@@ -398,15 +396,17 @@ impl Lexer {
                     src.pos = p + 1;
                     return None;
                 }
-                let word = run(p, &|x| x != b'"' && x != b'=' && !is_blank(x) && x != b'\n');
+                let word = run_of(&b[p..], |x| {
+                    x != b'"' && x != b'=' && !is_blank(x) && x != b'\n'
+                });
                 if c == b'#' {
-                    let comment = run(p, &|x| x != b'\n');
+                    let comment = run_of(&b[p..], |x| x != b'\n');
                     if comment > word {
                         src.pos = p + comment;
                         return None;
                     }
                 }
-                let digits = run(p, &|x| x.is_ascii_digit());
+                let digits = run_of(&b[p..], |x| x.is_ascii_digit());
                 let end = p + word;
                 src.pos = end;
                 if digits > 0 && digits == word {
@@ -482,14 +482,14 @@ impl Lexer {
                     return Some(mk(src, Kind::Eol, p, p + 1));
                 }
                 // Longest match wins; on a tie the earlier rule.
-                let digits = run(p, &|x| x.is_ascii_digit());
+                let digits = run_of(&b[p..], |x| x.is_ascii_digit());
                 let forever = if b[p..].starts_with(b"%forever") {
                     8
                 } else {
                     0
                 };
                 let quoted = if c == b'"' {
-                    let n = run(p + 1, &|x| x != b'"' && x != b'\n');
+                    let n = run_of(&b[p + 1..], |x| x != b'"' && x != b'\n');
                     if p + 1 + n < b.len() && b[p + 1 + n] == b'"' {
                         n + 2
                     } else {
@@ -505,7 +505,7 @@ impl Lexer {
                     let last = if d == src.data && from <= p && p < stop {
                         last
                     } else {
-                        let n = run(p + 1, &|x| x != b'"' && x != b'\n');
+                        let n = run_of(&b[p + 1..], |x| x != b'"' && x != b'\n');
                         let last = b[p + 1..p + 1 + n]
                             .iter()
                             .rposition(|&x| x == b'}')
@@ -520,8 +520,10 @@ impl Lexer {
                 } else {
                     0
                 };
-                let noquote = run(p, &|x| x != b'"' && !is_blank(x) && x != b'\n');
-                let nobrace = run(p, &|x| x != b'{' && x != b'}' && !is_blank(x) && x != b'\n');
+                let noquote = run_of(&b[p..], |x| x != b'"' && !is_blank(x) && x != b'\n');
+                let nobrace = run_of(&b[p..], |x| {
+                    x != b'{' && x != b'}' && !is_blank(x) && x != b'\n'
+                });
                 let best = digits
                     .max(forever)
                     .max(quoted)
@@ -581,7 +583,7 @@ impl Lexer {
                     src.pos = p + 1;
                     return None;
                 }
-                let n = run(p, &|x| x != b'\n');
+                let n = run_of(&b[p..], |x| x != b'\n');
                 src.pos = p + n;
                 self.state = State::Initial;
                 Some(mk(src, Kind::Str, p, p + n))
@@ -659,6 +661,23 @@ fn int_kind(digits: &[u8]) -> Kind {
         }
     }
     Kind::Int(v)
+}
+
+/// How many bytes from the start of `b` satisfy `f`. Generic, so that each predicate is
+/// inlined into its own loop (this is the scanner's innermost loop).
+#[inline(always)]
+fn run_of(b: &[u8], f: impl Fn(u8) -> bool) -> usize {
+    b.iter().position(|&x| !f(x)).unwrap_or(b.len())
+}
+
+/// The text C code sees in a token (up to the first NUL), invalid UTF-8 replaced. The strict
+/// check first: it is much faster than the lossy scan on the valid text that is the rule.
+pub(crate) fn c_text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    let b = cstr_prefix(b);
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 /// The part of a token C code sees: up to the first NUL.

@@ -433,7 +433,7 @@ fn finish(parsed: parse::Parsed) -> Result<Config, Error> {
         .map(|p| diagnostic(&parsed, p))
         .collect();
     let setup = resolve::setup(&parsed, &mut diagnostics);
-    let conns = resolve::conns(&parsed, &mut diagnostics);
+    let conns = resolve::conns(&parsed, &mut diagnostics, true);
     if let Some(d) = diagnostics.iter().find(|d| d.severity == Severity::Fatal) {
         return Err(Error::Config {
             at: d.at(),
@@ -461,7 +461,7 @@ fn check(parsed: parse::Parsed) -> Vec<Diagnostic> {
             .map(|(_, p)| diagnostic(&parsed, p)),
     );
     resolve::setup(&parsed, &mut out);
-    resolve::conns(&parsed, &mut out);
+    resolve::conns(&parsed, &mut out, false);
     // What 4.10 reports first goes first: the parser's verdict, else the first fatal one.
     if parsed.primary.is_none() {
         if let Some(i) = out.iter().position(|d| d.severity == Severity::Fatal) {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::convert;
 use super::keywords::{kv, Ends, KwDef, Type};
-use super::lex::{cstr_prefix, Kind, Lexer, Tok};
+use super::lex::{c_text, Kind, Lexer, Tok};
 use super::{Severity, Value};
 
 /// One `keyword=value` as parsed.
@@ -115,7 +115,7 @@ impl Parsed {
     /// An entry's value as text (as C sees it: up to a NUL; invalid UTF-8 replaced).
     pub fn raw(&self, e: &Entry) -> std::borrow::Cow<'_, str> {
         let b = &self.datas[e.raw.data as usize][e.raw.start..e.raw.end];
-        String::from_utf8_lossy(cstr_prefix(b))
+        c_text(b)
     }
 }
 
@@ -127,8 +127,10 @@ impl Parser {
                 let i = self.problem(file, line, m, Severity::Fatal);
                 self.lex_fatal.get_or_insert(i);
             }
-            for n in std::mem::take(&mut self.lx.notes) {
-                self.problem(n.file, n.line, n.message, Severity::Warning);
+            if !self.lx.notes.is_empty() {
+                for n in std::mem::take(&mut self.lx.notes) {
+                    self.problem(n.file, n.line, n.message, Severity::Warning);
+                }
             }
         }
         self.la.expect("lookahead")
@@ -150,7 +152,7 @@ impl Parser {
     }
 
     fn text(&self, t: &Tok) -> String {
-        String::from_utf8_lossy(cstr_prefix(self.lx.text(t))).into_owned()
+        c_text(self.lx.text(t)).into_owned()
     }
 
     fn problem(&mut self, file: u32, line: u32, message: String, severity: Severity) -> usize {
@@ -166,7 +168,7 @@ impl Parser {
     fn syntax_error(&mut self, t: Tok) {
         if self.first_syntax.is_none() || self.progress {
             // 4.10 prints the token's text in brackets (a newline for a line end).
-            let yytext = String::from_utf8_lossy(cstr_prefix(self.lx.text(&t))).into_owned();
+            let yytext = c_text(self.lx.text(&t)).into_owned();
             let mut m = format!("syntax error [{yytext}]");
             // 4.10 formats "FILE:LINE: MESSAGE" into a 256-byte buffer: long tokens are cut.
             let prefix = format!("{}:{}: ", self.lx.files[t.file as usize].display(), t.line).len();
@@ -302,7 +304,7 @@ impl Parser {
             return Ok(false); // `keyword=` with nothing: 4.10 ignores it
         }
         let data = Arc::clone(&self.lx.datas[v.data as usize]);
-        let raw = String::from_utf8_lossy(cstr_prefix(&data[v.start..v.end]));
+        let raw = c_text(&data[v.start..v.end]);
         if let std::borrow::Cow::Owned(_) = raw {
             self.problem(
                 v.file,

@@ -393,8 +393,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// 4.10's load_conn for a real conn (also= walk on).
-    fn load_conn(&self, w: &mut Work<'a>, idx: usize, conn: &mut Conn, out: &mut Vec<Diagnostic>) {
+    /// `taken`: where the names of the also= sections taken in go (None: not wanted).
+    fn load_conn(
+        &self,
+        w: &mut Work<'a>,
+        idx: usize,
+        mut taken: Option<&mut Vec<String>>,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let sec = &self.parsed.sections[idx];
+        let conn_name = sec.name.as_str();
         w.also = self.defaults.also.clone();
         if self.translate(w, sec, &sec.name, KSet::Set, out) {
             return;
@@ -425,22 +433,22 @@ impl<'a> Ctx<'a> {
                 let (f, l) = origin(&alsos[place].0, &self.parsed.sections[alsos[place].1]);
                 let m = format!(
                     "while loading conn '{}', too many also= used at section (null). Limit is {}",
-                    conn.name, ALSO_LIMIT
+                    conn_name, ALSO_LIMIT
                 );
                 out.push(self.diag(f, l, m, Severity::Error));
                 return;
             }
-            let (name, from) = alsos[place].clone();
+            let (name, from) = (alsos[place].0.as_str(), alsos[place].1);
             place += 1;
-            let Some(&target) = self.by_name.get(name.as_str()) else {
-                let (f, l) = origin(&name, &self.parsed.sections[from]);
-                let m = format!("cannot find conn '{}' needed by conn '{}'", name, conn.name);
+            let Some(&target) = self.by_name.get(name) else {
+                let (f, l) = origin(name, &self.parsed.sections[from]);
+                let m = format!("cannot find conn '{}' needed by conn '{}'", name, conn_name);
                 out.push(self.diag(f, l, m, Severity::Error));
                 continue;
             };
             if visited.contains(&target) {
                 if target == idx || self.in_chain(&alsos, from, target, idx) {
-                    let (f, l) = origin(&name, &self.parsed.sections[from]);
+                    let (f, l) = origin(name, &self.parsed.sections[from]);
                     let chain = self.chain(&alsos, from, idx);
                     let m = format!(
                         "also= cycle: {} -> {} (4.10 takes each section in once)",
@@ -451,10 +459,12 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             visited.push(target);
-            conn.alsos.push(name.clone());
+            if let Some(t) = taken.as_deref_mut() {
+                t.push(name.to_string());
+            }
             w.also = None;
             let addin = &self.parsed.sections[target];
-            self.translate(w, addin, &conn.name, KSet::Set, out);
+            self.translate(w, addin, conn_name, KSet::Set, out);
             if let Some(a) = w.also.take() {
                 alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), target)));
             }
@@ -596,8 +606,9 @@ fn share<K>(v: Vec<(K, Setting)>) -> Shared<K> {
     }
 }
 
-/// Every conn except `%default`, in file order. Diagnostics about %default go to `out`.
-pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
+/// Every conn except `%default`, in file order (none unless `keep`: for a check, only the
+/// diagnostics matter). Diagnostics about %default go to `out`.
+pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> Vec<Conn> {
     let files = &parsed.files;
     let mut by_name = HashMap::new();
     for (i, s) in parsed.sections.iter().enumerate() {
@@ -683,8 +694,15 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
 
     let mut conns = Vec::new();
     let mut w = Work::new();
+    let mut errors = Vec::new();
     for (idx, sec) in parsed.sections.iter().enumerate() {
         if sec.name == "%default" {
+            continue;
+        }
+        if !keep {
+            // Only the diagnostics are wanted: nothing of the conn is kept.
+            ctx.load_conn(&mut w, idx, None, out);
+            w.reset();
             continue;
         }
         let mut conn = Conn {
@@ -709,8 +727,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
                 },
             },
         };
-        let mut errors = Vec::new();
-        ctx.load_conn(&mut w, idx, &mut conn, &mut errors);
+        ctx.load_conn(&mut w, idx, Some(&mut conn.alsos), &mut errors);
         let mut touched = std::mem::take(&mut w.touched);
         touched.sort_unstable();
         // Exact capacities: 100,000 conns make slack add up.
@@ -747,7 +764,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
         w.touched = touched;
         w.reset();
         out.extend(errors.iter().cloned());
-        conn.errors = errors;
+        conn.errors = std::mem::take(&mut errors);
         conns.push(conn);
     }
     conns
