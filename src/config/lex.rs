@@ -200,8 +200,7 @@ impl Lexer {
                 }
                 continue;
             };
-            let data = self.datas[src.data as usize].clone();
-            if src.pos >= data.len() {
+            if src.pos >= self.datas[src.data as usize].len() {
                 if src.once {
                     src.once = false;
                     let (file, line, d, p) = (src.file, src.line, src.data, src.pos);
@@ -219,7 +218,7 @@ impl Lexer {
                 }
                 continue;
             }
-            if let Some(t) = self.scan(&data) {
+            if let Some(t) = self.scan() {
                 return t;
             }
         }
@@ -336,13 +335,13 @@ impl Lexer {
 
     /// One flex match in the current state: Some(token), or None when the match produced no
     /// token (blanks, comments, blank lines, characters flex's default rule swallows).
-    fn scan(&mut self, data: &Arc<[u8]>) -> Option<Tok> {
+    fn scan(&mut self) -> Option<Tok> {
         let src = self
             .stack
             .last_mut()
             .and_then(|f| f.src.as_mut())
             .expect("source");
-        let b: &[u8] = data;
+        let b: &[u8] = &self.datas[src.data as usize];
         let p = src.pos;
         let bol = p == 0 || b[p - 1] == b'\n';
         let c = b[p];

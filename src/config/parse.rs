@@ -36,7 +36,9 @@ pub(crate) struct Section {
     pub name: String,
     pub file: u32,
     pub line: u32,
-    pub entries: Vec<Entry>,
+    /// This section's entries in [`Parsed::conn_entries`] (read with [`Parsed::entries`]):
+    /// one vector for all sections rather than one each.
+    pub entries: std::ops::Range<usize>,
     /// Where the first `x-…` comment of the section stands, if any.
     pub comment: Option<(u32, u32)>,
 }
@@ -57,10 +59,19 @@ pub(crate) struct Parsed {
     pub setup: Vec<Entry>,
     pub setup_at: Option<(u32, u32)>,
     pub sections: Vec<Section>,
+    /// The entries of every section, in order.
+    pub conn_entries: Vec<Entry>,
     /// In the order found.
     pub problems: Vec<Problem>,
     /// The problem 4.10 reports when it rejects the file, if it does.
     pub primary: Option<usize>,
+}
+
+/// What 4.10 says about a value.
+enum Complaint {
+    Warning(String),
+    /// An invalid enum value (fatal: see `Parser::enum_error`).
+    BadEnum(String),
 }
 
 /// 4.10's buffer for a parse error ("FILE:LINE: MESSAGE [TOKEN]" and its NUL).
@@ -91,10 +102,17 @@ struct Parser {
 
 /// Parses text (the main file's contents) and its includes.
 pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Parsed {
+    // Every entry has an '=': reserving that many up front spares the big vector's regrowth,
+    // whose copies would briefly double it (pages reserved but never written cost nothing).
+    // Only a hint: if the system refuses (a file of '='), the vector grows as usual.
+    let mut out = Parsed::default();
+    let _ = out
+        .conn_entries
+        .try_reserve(data.iter().filter(|&&b| b == b'=').count());
     let mut p = Parser {
         lx: Lexer::new(name, data, base),
         la: None,
-        out: Parsed::default(),
+        out,
         target: Target::None,
         first_syntax: None,
         first_enum: None,
@@ -112,6 +130,11 @@ pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Pa
 }
 
 impl Parsed {
+    /// A section's entries.
+    pub fn entries(&self, s: &Section) -> &[Entry] {
+        &self.conn_entries[s.entries.clone()]
+    }
+
     /// An entry's value as text (as C sees it: up to a NUL; invalid UTF-8 replaced).
     pub fn raw(&self, e: &Entry) -> std::borrow::Cow<'_, str> {
         let b = &self.datas[e.raw.data as usize][e.raw.start..e.raw.end];
@@ -227,7 +250,7 @@ impl Parser {
                         name,
                         file: t.file,
                         line: t.line,
-                        entries: Vec::new(),
+                        entries: self.out.conn_entries.len()..self.out.conn_entries.len(),
                         comment: None,
                     });
                     self.target = Target::Section(self.out.sections.len() - 1);
@@ -303,9 +326,14 @@ impl Parser {
         if kind == Kind::Eol {
             return Ok(false); // `keyword=` with nothing: 4.10 ignores it
         }
-        let data = Arc::clone(&self.lx.datas[v.data as usize]);
-        let raw = c_text(&data[v.start..v.end]);
-        if let std::borrow::Cow::Owned(_) = raw {
+        let (bad_utf8, (value, complaint)) = {
+            let raw = c_text(&self.lx.datas[v.data as usize][v.start..v.end]);
+            (
+                matches!(raw, std::borrow::Cow::Owned(_)),
+                Parser::value(def, kind, &raw),
+            )
+        };
+        if bad_utf8 {
             self.problem(
                 v.file,
                 v.line,
@@ -313,9 +341,15 @@ impl Parser {
                 Severity::Warning,
             );
         }
-        let value = match self.value(def, kind, &raw, &v) {
-            Some(value) => value,
-            None => return Ok(true),
+        match complaint {
+            Some(Complaint::Warning(m)) => {
+                self.problem(v.file, v.line, m, Severity::Warning);
+            }
+            Some(Complaint::BadEnum(m)) => self.enum_error(&v, m),
+            None => {}
+        }
+        let Some(value) = value else {
+            return Ok(true);
         };
         let entry = Entry {
             def,
@@ -332,17 +366,21 @@ impl Parser {
         match self.target {
             Target::Setup => self.out.setup.push(entry),
             Target::SetupDetached => {}
-            Target::Section(i) => self.out.sections[i].entries.push(entry),
+            Target::Section(i) => {
+                // Entries only ever go to the section just opened: ranges stay contiguous.
+                debug_assert_eq!(i + 1, self.out.sections.len());
+                self.out.conn_entries.push(entry);
+                self.out.sections[i].entries.end = self.out.conn_entries.len();
+            }
             Target::None => {}
         }
         Ok(true)
     }
 
-    /// parser.y's actions: the typed value, or None when 4.10 drops the setting.
-    fn value(&mut self, def: &'static KwDef, kind: Kind, raw: &str, v: &Tok) -> Option<Value> {
-        let warn = |p: &mut Parser, m: String| {
-            p.problem(v.file, v.line, m, Severity::Warning);
-        };
+    /// parser.y's actions: the typed value (None when 4.10 drops the setting) and what 4.10
+    /// says about it. A plain function of the text, so that the text can stay borrowed.
+    fn value(def: &'static KwDef, kind: Kind, raw: &str) -> (Option<Value>, Option<Complaint>) {
+        let warn = |m: String| (None, Some(Complaint::Warning(m)));
         let n = match kind {
             Kind::Int(n) => Some(n),
             _ => None,
@@ -350,7 +388,7 @@ impl Parser {
         let value = match def.ty {
             Type::Bool | Type::InvertBool => match kind {
                 Kind::Bool(b) => Value::Bool(b),
-                _ => return None,
+                _ => return (None, None),
             },
             Type::Time => {
                 let ms = def.is(kv::MILLISECONDS);
@@ -358,32 +396,23 @@ impl Parser {
                     Some(n) => Value::Millis(convert::time_int_ms(n, ms)),
                     None => match convert::time_ms(raw, ms) {
                         Ok(x) => Value::Millis(x),
-                        Err(e) => {
-                            warn(self, e);
-                            return None;
-                        }
+                        Err(e) => return warn(e),
                     },
                 }
             }
             Type::Percent => match convert::percent(raw, def.name) {
                 Ok(x) => Value::Percent(x),
-                Err(e) => {
-                    warn(self, e);
-                    return None;
-                }
+                Err(e) => return warn(e),
             },
             Type::Binary | Type::Byte => match n {
                 Some(n) => Value::Count(n),
                 None => match convert::binary(raw, def.ty == Type::Byte) {
                     Ok(x) => Value::Count(x),
-                    Err(e) => {
-                        warn(self, e);
-                        return None;
-                    }
+                    Err(e) => return warn(e),
                 },
             },
             Type::Obsolete | Type::ObsoleteQuiet => Value::Obsolete,
-            Type::Comment => return None,
+            Type::Comment => return (None, None),
             Type::Enum
             | Type::List
             | Type::Lset
@@ -396,27 +425,25 @@ impl Parser {
             }
             Type::Enum | Type::List => match convert::enum_list(def, raw, def.ty == Type::List) {
                 Ok(x) => Value::Enum(x),
-                Err(e) => {
-                    self.enum_error(v, e);
-                    return None;
-                }
+                Err(e) => return (None, Some(Complaint::BadEnum(e))),
             },
             Type::Lset => match convert::lset(def, raw) {
                 Ok(x) => Value::Lset(x),
-                Err(e) => {
-                    self.enum_error(v, e);
-                    return None;
-                }
+                Err(e) => return (None, Some(Complaint::BadEnum(e))),
             },
             Type::LooseEnum | Type::Pubkey => Value::Loose(convert::loose(def, raw)),
             Type::Number => {
-                warn(self, "valid keyword, but value is not a number".into());
-                Value::Number(0)
+                return (
+                    Some(Value::Number(0)),
+                    Some(Complaint::Warning(
+                        "valid keyword, but value is not a number".into(),
+                    )),
+                )
             }
             _ if n.is_some() => Value::MissingText,
             _ => Value::Text,
         };
-        Some(value)
+        (Some(value), None)
     }
 
     /// An invalid enum value: 4.10 prints it and exits at once (status 1), even while it is

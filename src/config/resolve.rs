@@ -54,6 +54,9 @@ struct Work<'a> {
     touched: Vec<usize>,
     /// 4.10's conn->strings[KSCF_ALSO] during the walk.
     also: Option<String>,
+    /// Scratch for the also= walk (see `Ctx::load_conn`), kept to reuse its memory.
+    alsos: Vec<(String, usize)>,
+    visited: Vec<usize>,
 }
 
 impl<'a> Work<'a> {
@@ -62,6 +65,8 @@ impl<'a> Work<'a> {
             slots: vec![EMPTY; NSLOTS],
             touched: Vec::new(),
             also: None,
+            alsos: Vec::new(),
+            visited: Vec::new(),
         }
     }
     fn reset(&mut self) {
@@ -109,6 +114,8 @@ struct Ctx<'a> {
     defaults: Work<'a>,
     /// Per end: %default left a literal public key behind (see `checks`).
     default_keys: [bool; 2],
+    /// Whether the joined texts of appended fields are wanted (not for a check).
+    texts: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -145,7 +152,7 @@ impl<'a> Ctx<'a> {
         out: &mut Vec<Diagnostic>,
     ) -> bool {
         let mut serious = false;
-        for e in &sec.entries {
+        for e in self.parsed.entries(sec) {
             if !e.def.is(kv::CONN) {
                 let m = format!(
                     "keyword '{}' is not valid in a conn ({})\n",
@@ -211,15 +218,18 @@ impl<'a> Ctx<'a> {
                         None => self.parsed.raw(e).into_owned(),
                     });
                 }
-                let prev = match w.slots[i].state {
-                    KSet::Unset => self.defaults.slots[i].joined.clone(),
-                    _ => w.slots[i].joined.clone(),
+                let prev = match (self.texts, w.slots[i].state) {
+                    (false, _) => None,
+                    (true, KSet::Unset) => self.defaults.slots[i].joined.clone(),
+                    (true, _) => w.slots[i].joined.clone(),
                 };
                 let s = w.touch(i);
-                s.joined = Some(match prev {
-                    Some(p) => p + " " + &self.parsed.raw(e),
-                    None => self.parsed.raw(e).into_owned(),
-                });
+                if self.texts {
+                    s.joined = Some(match prev {
+                        Some(p) => p + " " + &self.parsed.raw(e),
+                        None => self.parsed.raw(e).into_owned(),
+                    });
+                }
                 s.entry = Some(e);
                 s.state = KSet::Set;
                 false
@@ -409,7 +419,8 @@ impl<'a> Ctx<'a> {
         }
         // Each also= name with where it was written.
         let origin = |name: &str, s: &Section| -> (u32, u32) {
-            s.entries
+            self.parsed
+                .entries(s)
                 .iter()
                 .find(|e| {
                     e.def.field == Field::Conn(Kw::Also)
@@ -421,13 +432,18 @@ impl<'a> Ctx<'a> {
                 })
                 .map_or((s.file, s.line), |e| (e.file, e.line))
         };
-        let mut alsos: Vec<(String, usize)> = Vec::new(); // (name, index of the section naming it)
+        // (name, index of the section naming it); both lists reused from conn to conn.
+        let mut alsos = std::mem::take(&mut w.alsos);
+        let mut visited = std::mem::take(&mut w.visited);
+        alsos.clear();
+        visited.clear();
         if let Some(a) = w.also.take() {
             alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), idx)));
         }
         // Failures in the walk are in `out`; 4.10 goes on to check the rest all the same.
-        let mut visited: Vec<usize> = vec![idx];
+        visited.push(idx);
         let mut place = 0;
+        let mut complete = true;
         while place < alsos.len() {
             if alsos.len() >= ALSO_LIMIT {
                 let (f, l) = origin(&alsos[place].0, &self.parsed.sections[alsos[place].1]);
@@ -436,7 +452,8 @@ impl<'a> Ctx<'a> {
                     conn_name, ALSO_LIMIT
                 );
                 out.push(self.diag(f, l, m, Severity::Error));
-                return;
+                complete = false;
+                break;
             }
             let (name, from) = (alsos[place].0.as_str(), alsos[place].1);
             place += 1;
@@ -469,7 +486,11 @@ impl<'a> Ctx<'a> {
                 alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), target)));
             }
         }
-        self.checks(w, self.default_keys, out);
+        w.alsos = alsos;
+        w.visited = visited;
+        if complete {
+            self.checks(w, self.default_keys, out);
+        }
     }
 
     /// Whether `target` is an ancestor of `from` on the also= walk (a cycle, not a diamond).
@@ -620,6 +641,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> V
         by_name,
         defaults: Work::new(),
         default_keys: [false; 2],
+        texts: keep,
     };
 
     // conn %default sections, in order, until one fails (4.10 stops there).
@@ -634,8 +656,8 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> V
             break;
         }
         if !err && defaults.also.is_some() {
-            let e = sec
-                .entries
+            let e = parsed
+                .entries(sec)
                 .iter()
                 .find(|e| e.def.field == Field::Conn(Kw::Also));
             let (f, l) = e.map_or((sec.file, sec.line), |e| (e.file, e.line));
