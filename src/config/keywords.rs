@@ -881,13 +881,19 @@ pub struct Ends {
 /// / `rightX` for left/right rows, a bare left/right word sets the right end only, and
 /// `x-…`/`x_…` words are comments. Rows Debian's build lacks do not match.
 pub fn find(word: &str) -> Option<(&'static KwDef, Ends)> {
-    static INDEX: Lazy<HashMap<String, (usize, Ends), WordHash>> = Lazy::new(|| {
+    find_bytes(word.as_bytes())
+}
+
+/// [`find`] for a word as the scanner has it, bytes (a word that is not UTF-8 matches
+/// nothing, as with 4.10's callers).
+pub(crate) fn find_bytes(b: &[u8]) -> Option<(&'static KwDef, Ends)> {
+    static INDEX: Lazy<HashMap<Vec<u8>, (usize, Ends), WordHash>> = Lazy::new(|| {
         let mut m = HashMap::with_hasher(WordHash);
         for (i, d) in KEYWORDS.iter().enumerate().filter(|(_, d)| d.enabled) {
             let lr = d.is(kv::LEFTRIGHT);
             // Insert-if-absent in table order reproduces 4.10's first-match scan.
             if !d.name.is_empty() {
-                m.entry(d.name.to_string()).or_insert((
+                m.entry(d.name.as_bytes().to_vec()).or_insert((
                     i,
                     Ends {
                         left: false,
@@ -896,14 +902,14 @@ pub fn find(word: &str) -> Option<(&'static KwDef, Ends)> {
                 ));
             }
             if lr {
-                m.entry(format!("left{}", d.name)).or_insert((
+                m.entry(format!("left{}", d.name).into_bytes()).or_insert((
                     i,
                     Ends {
                         left: true,
                         right: false,
                     },
                 ));
-                m.entry(format!("right{}", d.name)).or_insert((
+                m.entry(format!("right{}", d.name).into_bytes()).or_insert((
                     i,
                     Ends {
                         left: false,
@@ -914,21 +920,22 @@ pub fn find(word: &str) -> Option<(&'static KwDef, Ends)> {
         }
         m
     });
-    let b = word.as_bytes();
     let mut buf = [0u8; 40];
     let found = if b.len() <= buf.len() {
         buf[..b.len()].copy_from_slice(b);
         buf[..b.len()].make_ascii_lowercase();
-        std::str::from_utf8(&buf[..b.len()])
-            .ok()
-            .and_then(|k| INDEX.get(k))
+        INDEX.get(&buf[..b.len()]) // keys are ASCII: other bytes never match
     } else {
         None // longer than any keyword
     };
     if let Some(&(i, ends)) = found {
         return Some((&KEYWORDS[i], ends));
     }
-    if b.len() >= 2 && (b[0] == b'x' || b[0] == b'X') && (b[1] == b'-' || b[1] == b'_') {
+    if b.len() >= 2
+        && (b[0] == b'x' || b[0] == b'X')
+        && (b[1] == b'-' || b[1] == b'_')
+        && std::str::from_utf8(b).is_ok()
+    {
         return Some((
             &COMMENT,
             Ends {

@@ -424,7 +424,7 @@ impl Lexer {
                     b"include" => Kind::Include,
                     _ => {
                         let name = cstr_prefix(w);
-                        match std::str::from_utf8(name).ok().and_then(keywords::find) {
+                        match keywords::find_bytes(name) {
                             None => {
                                 // 4.10 enters the keyword state after any word: the rest of
                                 // the line up to '=' or its end is swallowed (so `include F
@@ -519,10 +519,28 @@ impl Lexer {
                 } else {
                     0
                 };
-                let noquote = run_of(&b[p..], |x| x != b'"' && !is_blank(x) && x != b'\n');
-                let nobrace = run_of(&b[p..], |x| {
-                    x != b'{' && x != b'}' && !is_blank(x) && x != b'\n'
+                // The two word rules in one pass: both run to a blank or newline, one also
+                // stops at a quote, the other at a brace.
+                let first = run_of(&b[p..], |x| {
+                    !matches!(x, b'"' | b'{' | b'}' | b' ' | b'\t' | b'\n')
                 });
+                let (noquote, nobrace) = match b.get(p + first) {
+                    Some(b'"') => (
+                        first,
+                        first
+                            + run_of(&b[p + first..], |x| {
+                                !matches!(x, b'{' | b'}' | b' ' | b'\t' | b'\n')
+                            }),
+                    ),
+                    Some(b'{' | b'}') => (
+                        first
+                            + run_of(&b[p + first..], |x| {
+                                !matches!(x, b'"' | b' ' | b'\t' | b'\n')
+                            }),
+                        first,
+                    ),
+                    _ => (first, first),
+                };
                 let best = digits
                     .max(forever)
                     .max(quoted)

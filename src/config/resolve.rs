@@ -631,7 +631,7 @@ fn share<K>(v: Vec<(K, Setting)>) -> Shared<K> {
 /// diagnostics matter). Diagnostics about %default go to `out`.
 pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> Vec<Conn> {
     let files = &parsed.files;
-    let mut by_name = HashMap::new();
+    let mut by_name = HashMap::with_capacity(parsed.sections.len());
     for (i, s) in parsed.sections.iter().enumerate() {
         by_name.entry(s.name.as_str()).or_insert(i);
     }
