@@ -24,13 +24,48 @@ pub(crate) const MAX_INCLUDED_BYTES: usize = 128 << 20;
 pub(crate) const MAX_FILE_BYTES: usize = 256 << 20;
 
 /// Reads a file; Ok(None) once it is longer than `limit` bytes.
-pub(crate) fn read_limited(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+pub(crate) fn read_limited(path: &Path, limit: usize) -> std::io::Result<Option<Arc<[u8]>>> {
     use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    // A regular file's size is known: read it straight into its final place, with no regrowth
+    // and no copy (a 100 MB file would otherwise be in memory twice for a moment).
+    let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
     let mut v = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit as u64 + 1)
+    if let Some(size) = size.filter(|&n| n > 0 && n <= limit as u64) {
+        let mut buf: Arc<[u8]> = zeroed(size as usize);
+        let b = Arc::get_mut(&mut buf).expect("not shared yet");
+        let mut filled = 0;
+        while filled < b.len() {
+            match f.read(&mut b[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled < b.len() {
+            return Ok(Some(Arc::from(&b[..filled]))); // it shrank meanwhile
+        }
+        let mut more = [0u8; 1];
+        if f.read(&mut more)? == 0 {
+            return Ok(Some(buf));
+        }
+        // It grew meanwhile: on as for any other file.
+        v.extend_from_slice(&buf);
+        v.push(more[0]);
+    }
+    f.take((limit as u64 + 1).saturating_sub(v.len() as u64))
         .read_to_end(&mut v)?;
-    Ok(if v.len() > limit { None } else { Some(v) })
+    Ok(if v.len() > limit {
+        None
+    } else {
+        Some(Arc::from(v))
+    })
+}
+
+/// A zero-filled shared buffer, allocated once at its final size.
+fn zeroed(len: usize) -> Arc<[u8]> {
+    std::iter::repeat(0u8).take(len).collect()
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -328,7 +363,7 @@ impl Lexer {
             return Ok(None);
         };
         let i = self.datas.len() as u32;
-        self.datas.push(bytes.into());
+        self.datas.push(bytes);
         self.data_ids.insert(path.to_path_buf(), i);
         Ok(Some(i))
     }
@@ -691,6 +726,10 @@ fn run_of(b: &[u8], f: impl Fn(u8) -> bool) -> usize {
 /// check first: it is much faster than the lossy scan on the valid text that is the rule.
 pub(crate) fn c_text(b: &[u8]) -> std::borrow::Cow<'_, str> {
     let b = cstr_prefix(b);
+    if b.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8 (the check is much cheaper than a UTF-8 validation).
+        return std::borrow::Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) });
+    }
     match std::str::from_utf8(b) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(b),

@@ -398,7 +398,7 @@ fn read(path: &Path) -> Result<Arc<[u8]>, Error> {
         reason: format!("can't load file '{}': {reason}", path.display()),
     };
     match lex::read_limited(path, lex::MAX_FILE_BYTES) {
-        Ok(Some(v)) => Ok(Arc::from(v)),
+        Ok(Some(v)) => Ok(v),
         Ok(None) => Err(fail(format!(
             "larger than {} MiB",
             lex::MAX_FILE_BYTES >> 20

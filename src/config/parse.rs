@@ -16,19 +16,14 @@ use super::{Severity, Value};
 pub(crate) struct Entry {
     pub def: &'static KwDef,
     pub ends: Ends,
-    /// The value's text, in [`Parsed::datas`] (read with [`Parsed::raw`]): no copy per entry.
-    pub raw: Raw,
     pub value: Value,
     pub file: u32,
     pub line: u32,
-}
-
-/// Where an entry's text is: a byte range of one of the files read.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Raw {
-    pub data: u32,
-    pub start: usize,
-    pub end: usize,
+    /// The value's text: a byte range of [`Parsed::datas`]`[raw_data]`, read with
+    /// [`Parsed::raw`] (no copy per entry; fields kept flat so that they pack).
+    pub raw_data: u32,
+    pub raw_start: usize,
+    pub raw_end: usize,
 }
 
 #[derive(Debug)]
@@ -150,7 +145,7 @@ impl Parsed {
 
     /// An entry's value as text (as C sees it: up to a NUL; invalid UTF-8 replaced).
     pub fn raw(&self, e: &Entry) -> std::borrow::Cow<'_, str> {
-        let b = &self.datas[e.raw.data as usize][e.raw.start..e.raw.end];
+        let b = &self.datas[e.raw_data as usize][e.raw_start..e.raw_end];
         c_text(b)
     }
 }
@@ -369,14 +364,12 @@ impl Parser {
         let entry = Entry {
             def,
             ends,
-            raw: Raw {
-                data: v.data,
-                start: v.start,
-                end: v.end,
-            },
             value,
             file: key.file,
             line: key.line,
+            raw_data: v.data,
+            raw_start: v.start,
+            raw_end: v.end,
         };
         match self.target {
             Target::Setup => self.out.setup.push(entry),
@@ -500,6 +493,12 @@ impl Parser {
         self.out
     }
 }
+
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(
+    std::mem::size_of::<Entry>() <= 56,
+    "an Entry per setting: keep it small"
+);
 
 #[cfg(test)]
 mod tests {
