@@ -151,7 +151,17 @@ impl Parsed {
 }
 
 impl Parser {
-    fn peek(&mut self) -> Tok {
+    /// The lookahead token's kind. (Only the kind: copying whole tokens back and forth right
+    /// after the scanner wrote them stalled on store forwarding.)
+    fn peek(&mut self) -> Kind {
+        self.fill();
+        match &self.la {
+            Some(t) => t.kind,
+            None => Kind::Eof,
+        }
+    }
+
+    fn fill(&mut self) {
         if self.la.is_none() {
             self.la = Some(self.lx.next());
             if self.lx.fatal.is_some() {
@@ -166,13 +176,11 @@ impl Parser {
                 }
             }
         }
-        self.la.expect("lookahead")
     }
 
     fn next(&mut self) -> Tok {
-        let t = self.peek();
-        self.la = None;
-        t
+        self.fill();
+        self.la.take().expect("lookahead")
     }
 
     fn expect(&mut self, want: Kind) -> Result<Tok, Tok> {
@@ -219,7 +227,7 @@ impl Parser {
     }
 
     fn blanklines(&mut self) {
-        while self.peek().kind == Kind::Eol {
+        while self.peek() == Kind::Eol {
             self.next();
         }
     }
@@ -227,7 +235,7 @@ impl Parser {
     /// One run of 4.10's yyparse: `blanklines versionstmt sections`, up to the end of input.
     fn config_file(&mut self) -> Result<(), Tok> {
         self.blanklines();
-        if self.peek().kind == Kind::Version {
+        if self.peek() == Kind::Version {
             self.next();
             let v = self.next();
             if !matches!(v.kind, Kind::Str | Kind::Int(_) | Kind::IntOverflow) {
@@ -281,7 +289,7 @@ impl Parser {
     }
 
     fn kw_sections(&mut self) -> Result<(), Tok> {
-        while self.peek().kind == Kind::FirstSpaces {
+        while self.peek() == Kind::FirstSpaces {
             self.next();
             let t = self.next();
             match t.kind {
