@@ -101,7 +101,13 @@ pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Pa
     // whose copies would briefly double it (pages reserved but never written cost nothing).
     // Only a hint: if the system refuses (a file of '='), the vector grows as usual.
     let mut out = Parsed::default();
-    let _ = out.conn_entries.try_reserve(count_byte(&data, b'='));
+    if out
+        .conn_entries
+        .try_reserve(count_byte(&data, b'='))
+        .is_ok()
+    {
+        huge_pages(&out.conn_entries);
+    }
     let mut p = Parser {
         lx: Lexer::new(name, data, base),
         la: None,
@@ -120,6 +126,27 @@ pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Pa
         p.target = Target::None;
     }
     p.finish()
+}
+
+/// Asks the kernel to back a large vector's memory with huge pages where it can (as
+/// transparent huge pages on request, "madvise", are usually set up): tens of megabytes of
+/// entries otherwise cost a page fault per 4 KiB. Only advice; a failure changes nothing.
+fn huge_pages<T>(v: &Vec<T>) {
+    const HUGE: usize = 2 << 20;
+    let bytes = v.capacity() * std::mem::size_of::<T>();
+    if bytes < 2 * HUGE {
+        return;
+    }
+    let start = v.as_ptr() as usize;
+    let (from, to) = (
+        (start + HUGE - 1) & !(HUGE - 1),
+        (start + bytes) & !(HUGE - 1),
+    );
+    if from < to {
+        // SAFETY: the range lies within the vector's own allocation; MADV_HUGEPAGE changes
+        // how pages are backed, never their contents.
+        unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) };
+    }
 }
 
 /// How many bytes of `b` are `c`: eight at a time (the byte loop does not vectorise).
