@@ -360,6 +360,7 @@ pub fn load_bytes(text: &[u8], name: &str, include_base: &Path) -> Result<Config
 
 /// Every problem of a file (and its includes): the one 4.10 would report first (if it rejects
 /// the file), then the rest in the order found. Unreadable file: one fatal diagnostic.
+/// Cheaper than [`load_file`]: conns are resolved one at a time and not kept.
 pub fn check_file(path: &Path) -> Vec<Diagnostic> {
     match read(path) {
         Ok(data) => check(parse::parse(path.to_path_buf(), data, None)),
