@@ -28,7 +28,9 @@ pub(crate) struct Entry {
 
 #[derive(Debug)]
 pub(crate) struct Section {
-    pub name: String,
+    /// The name's text in [`Parsed::names`] (read with [`Parsed::name`]): one string for
+    /// all names rather than one each.
+    pub name: std::ops::Range<usize>,
     pub file: u32,
     pub line: u32,
     /// This section's entries in [`Parsed::conn_entries`] (read with [`Parsed::entries`]):
@@ -54,6 +56,8 @@ pub(crate) struct Parsed {
     pub setup: Vec<Entry>,
     pub setup_at: Option<(u32, u32)>,
     pub sections: Vec<Section>,
+    /// The names of every section, one after another.
+    pub names: String,
     /// The entries of every section, in order.
     pub conn_entries: Vec<Entry>,
     /// In the order found.
@@ -165,6 +169,11 @@ fn count_byte(b: &[u8], c: u8) -> usize {
 }
 
 impl Parsed {
+    /// A section's name.
+    pub fn name(&self, s: &Section) -> &str {
+        &self.names[s.name.clone()]
+    }
+
     /// A section's entries.
     pub fn entries(&self, s: &Section) -> &[Entry] {
         &self.conn_entries[s.entries.clone()]
@@ -290,7 +299,9 @@ impl Parser {
                 Kind::Conn => {
                     let name = self.expect(Kind::Str)?;
                     self.expect(Kind::Eol)?;
-                    let name = self.text(&name);
+                    let start = self.out.names.len();
+                    self.out.names.push_str(&c_text(self.lx.text(&name)));
+                    let name = start..self.out.names.len();
                     self.out.sections.push(Section {
                         name,
                         file: t.file,

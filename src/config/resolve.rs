@@ -156,7 +156,8 @@ impl<'a> Ctx<'a> {
             if !e.def.is(kv::CONN) {
                 let m = format!(
                     "keyword '{}' is not valid in a conn ({})\n",
-                    e.def.name, sec.name
+                    e.def.name,
+                    self.parsed.name(sec)
                 );
                 out.push(self.diag(e.file, e.line, m, Severity::Warning));
                 continue;
@@ -191,7 +192,10 @@ impl<'a> Ctx<'a> {
         let dup = |sev| {
             let m = format!(
                 "duplicate key '{}{}' in conn {} while processing def {}",
-                leftright, def.name, conn_name, sec.name
+                leftright,
+                def.name,
+                conn_name,
+                self.parsed.name(sec)
             );
             self.diag(e.file, e.line, m, sev)
         };
@@ -412,9 +416,9 @@ impl<'a> Ctx<'a> {
         out: &mut Vec<Diagnostic>,
     ) {
         let sec = &self.parsed.sections[idx];
-        let conn_name = sec.name.as_str();
+        let conn_name = self.parsed.name(sec);
         w.also = self.defaults.also.clone();
-        if self.translate(w, sec, &sec.name, KSet::Set, out) {
+        if self.translate(w, sec, conn_name, KSet::Set, out) {
             return;
         }
         // Each also= name with where it was written.
@@ -512,7 +516,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn parent(&self, alsos: &[(String, usize)], sec: usize) -> Option<usize> {
-        let name = self.parsed.sections[sec].name.as_str();
+        let name = self.parsed.name(&self.parsed.sections[sec]);
         alsos
             .iter()
             .find(|(n, _)| n == name && self.by_name.get(n.as_str()) == Some(&sec))
@@ -520,7 +524,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn chain(&self, alsos: &[(String, usize)], from: usize, root: usize) -> String {
-        let mut names = vec![self.parsed.sections[from].name.clone()];
+        let mut names = vec![self.parsed.name(&self.parsed.sections[from])];
         let mut cur = from;
         for _ in 0..=ALSO_LIMIT {
             if cur == root {
@@ -528,7 +532,7 @@ impl<'a> Ctx<'a> {
             }
             match self.parent(alsos, cur) {
                 Some(p) => {
-                    names.push(self.parsed.sections[p].name.clone());
+                    names.push(self.parsed.name(&self.parsed.sections[p]));
                     cur = p;
                 }
                 None => break,
@@ -633,7 +637,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> V
     let files = &parsed.files;
     let mut by_name = HashMap::with_capacity(parsed.sections.len());
     for (i, s) in parsed.sections.iter().enumerate() {
-        by_name.entry(s.name.as_str()).or_insert(i);
+        by_name.entry(parsed.name(s)).or_insert(i);
     }
     let mut ctx = Ctx {
         parsed,
@@ -646,8 +650,12 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> V
 
     // conn %default sections, in order, until one fails (4.10 stops there).
     let mut defaults = Work::new();
-    for sec in parsed.sections.iter().filter(|s| s.name == "%default") {
-        let mut err = ctx.translate(&mut defaults, sec, &sec.name, KSet::Default, out);
+    for sec in parsed
+        .sections
+        .iter()
+        .filter(|s| parsed.name(s) == "%default")
+    {
+        let mut err = ctx.translate(&mut defaults, sec, parsed.name(sec), KSet::Default, out);
         if let Some((f, l)) = sec.comment {
             // 4.10 moves a section's x- comments onto the conn, but never initialised
             // %default's list: addconn crashes (SIGSEGV) on the whole file.
@@ -664,7 +672,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> V
             out.push(ctx.diag(
                 f,
                 l,
-                format!("also= is not valid in section '{}'", sec.name),
+                format!("also= is not valid in section '{}'", parsed.name(sec)),
                 Severity::Error,
             ));
             err = true;
@@ -718,7 +726,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> V
     let mut w = Work::new();
     let mut errors = Vec::new();
     for (idx, sec) in parsed.sections.iter().enumerate() {
-        if sec.name == "%default" {
+        if parsed.name(sec) == "%default" {
             continue;
         }
         if !keep {
@@ -728,7 +736,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> V
             continue;
         }
         let mut conn = Conn {
-            name: sec.name.clone(),
+            name: parsed.name(sec).to_string(),
             at: ctx.loc(sec.file, sec.line),
             alsos: Vec::new(),
             errors: Vec::new(),
