@@ -828,6 +828,48 @@ pub static KEYWORDS: &[KwDef] = &[
 /// The distinguished row for `x-…`/`x_…` words (kept as comments).
 pub static COMMENT: KwDef = row("x-comment", N, T::Comment, Field::None);
 
+/// A fast hash for the keyword index (keys are fixed and few: no need for SipHash's
+/// flooding resistance), Fx-style: a word of input at a time, rotate, xor, multiply.
+#[derive(Clone, Copy, Default)]
+struct WordHash;
+
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl std::hash::BuildHasher for WordHash {
+    type Hasher = WordHasher;
+    fn build_hasher(&self) -> WordHasher {
+        WordHasher(0)
+    }
+}
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl WordHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 /// Which end(s) a matched word names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ends {
@@ -839,13 +881,19 @@ pub struct Ends {
 /// / `rightX` for left/right rows, a bare left/right word sets the right end only, and
 /// `x-…`/`x_…` words are comments. Rows Debian's build lacks do not match.
 pub fn find(word: &str) -> Option<(&'static KwDef, Ends)> {
-    static INDEX: Lazy<HashMap<String, (usize, Ends)>> = Lazy::new(|| {
-        let mut m = HashMap::new();
+    find_bytes(word.as_bytes())
+}
+
+/// [`find`] for a word as the scanner has it, bytes (a word that is not UTF-8 matches
+/// nothing, as with 4.10's callers).
+pub(crate) fn find_bytes(b: &[u8]) -> Option<(&'static KwDef, Ends)> {
+    static INDEX: Lazy<HashMap<Vec<u8>, (usize, Ends), WordHash>> = Lazy::new(|| {
+        let mut m = HashMap::with_hasher(WordHash);
         for (i, d) in KEYWORDS.iter().enumerate().filter(|(_, d)| d.enabled) {
             let lr = d.is(kv::LEFTRIGHT);
             // Insert-if-absent in table order reproduces 4.10's first-match scan.
             if !d.name.is_empty() {
-                m.entry(d.name.to_string()).or_insert((
+                m.entry(d.name.as_bytes().to_vec()).or_insert((
                     i,
                     Ends {
                         left: false,
@@ -854,14 +902,14 @@ pub fn find(word: &str) -> Option<(&'static KwDef, Ends)> {
                 ));
             }
             if lr {
-                m.entry(format!("left{}", d.name)).or_insert((
+                m.entry(format!("left{}", d.name).into_bytes()).or_insert((
                     i,
                     Ends {
                         left: true,
                         right: false,
                     },
                 ));
-                m.entry(format!("right{}", d.name)).or_insert((
+                m.entry(format!("right{}", d.name).into_bytes()).or_insert((
                     i,
                     Ends {
                         left: false,
@@ -872,21 +920,22 @@ pub fn find(word: &str) -> Option<(&'static KwDef, Ends)> {
         }
         m
     });
-    let b = word.as_bytes();
     let mut buf = [0u8; 40];
     let found = if b.len() <= buf.len() {
         buf[..b.len()].copy_from_slice(b);
         buf[..b.len()].make_ascii_lowercase();
-        std::str::from_utf8(&buf[..b.len()])
-            .ok()
-            .and_then(|k| INDEX.get(k))
+        INDEX.get(&buf[..b.len()]) // keys are ASCII: other bytes never match
     } else {
         None // longer than any keyword
     };
     if let Some(&(i, ends)) = found {
         return Some((&KEYWORDS[i], ends));
     }
-    if b.len() >= 2 && (b[0] == b'x' || b[0] == b'X') && (b[1] == b'-' || b[1] == b'_') {
+    if b.len() >= 2
+        && (b[0] == b'x' || b[0] == b'X')
+        && (b[1] == b'-' || b[1] == b'_')
+        && std::str::from_utf8(b).is_ok()
+    {
         return Some((
             &COMMENT,
             Ends {

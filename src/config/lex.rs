@@ -24,13 +24,48 @@ pub(crate) const MAX_INCLUDED_BYTES: usize = 128 << 20;
 pub(crate) const MAX_FILE_BYTES: usize = 256 << 20;
 
 /// Reads a file; Ok(None) once it is longer than `limit` bytes.
-pub(crate) fn read_limited(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+pub(crate) fn read_limited(path: &Path, limit: usize) -> std::io::Result<Option<Arc<[u8]>>> {
     use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    // A regular file's size is known: read it straight into its final place, with no regrowth
+    // and no copy (a 100 MB file would otherwise be in memory twice for a moment).
+    let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
     let mut v = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit as u64 + 1)
+    if let Some(size) = size.filter(|&n| n > 0 && n <= limit as u64) {
+        let mut buf: Arc<[u8]> = zeroed(size as usize);
+        let b = Arc::get_mut(&mut buf).expect("not shared yet");
+        let mut filled = 0;
+        while filled < b.len() {
+            match f.read(&mut b[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled < b.len() {
+            return Ok(Some(Arc::from(&b[..filled]))); // it shrank meanwhile
+        }
+        let mut more = [0u8; 1];
+        if f.read(&mut more)? == 0 {
+            return Ok(Some(buf));
+        }
+        // It grew meanwhile: on as for any other file.
+        v.extend_from_slice(&buf);
+        v.push(more[0]);
+    }
+    f.take((limit as u64 + 1).saturating_sub(v.len() as u64))
         .read_to_end(&mut v)?;
-    Ok(if v.len() > limit { None } else { Some(v) })
+    Ok(if v.len() > limit {
+        None
+    } else {
+        Some(Arc::from(v))
+    })
+}
+
+/// A zero-filled shared buffer, allocated once at its final size.
+fn zeroed(len: usize) -> Arc<[u8]> {
+    std::iter::repeat(0u8).take(len).collect()
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -200,8 +235,7 @@ impl Lexer {
                 }
                 continue;
             };
-            let data = self.datas[src.data as usize].clone();
-            if src.pos >= data.len() {
+            if src.pos >= self.datas[src.data as usize].len() {
                 if src.once {
                     src.once = false;
                     let (file, line, d, p) = (src.file, src.line, src.data, src.pos);
@@ -219,7 +253,7 @@ impl Lexer {
                 }
                 continue;
             }
-            if let Some(t) = self.scan(&data) {
+            if let Some(t) = self.scan() {
                 return t;
             }
         }
@@ -329,25 +363,23 @@ impl Lexer {
             return Ok(None);
         };
         let i = self.datas.len() as u32;
-        self.datas.push(bytes.into());
+        self.datas.push(bytes);
         self.data_ids.insert(path.to_path_buf(), i);
         Ok(Some(i))
     }
 
     /// One flex match in the current state: Some(token), or None when the match produced no
     /// token (blanks, comments, blank lines, characters flex's default rule swallows).
-    fn scan(&mut self, data: &Arc<[u8]>) -> Option<Tok> {
+    fn scan(&mut self) -> Option<Tok> {
         let src = self
             .stack
             .last_mut()
             .and_then(|f| f.src.as_mut())
             .expect("source");
-        let b: &[u8] = data;
+        let b: &[u8] = &self.datas[src.data as usize];
         let p = src.pos;
         let bol = p == 0 || b[p - 1] == b'\n';
         let c = b[p];
-        let run =
-            |from: usize, f: &dyn Fn(u8) -> bool| b[from..].iter().take_while(|&&x| f(x)).count();
         let mk = |src: &Source, kind: Kind, start: usize, end: usize| Tok {
             kind,
             file: src.file,
@@ -359,7 +391,7 @@ impl Lexer {
         match self.state {
             State::Initial => {
                 if bol {
-                    let blanks = run(p, &|x| is_blank(x));
+                    let blanks = run_of(&b[p..], is_blank);
                     let q = p + blanks;
                     if q < b.len() && b[q] == b'#' {
                         if let Some(nl) = memchr(b'\n', &b[q..]) {
@@ -379,7 +411,7 @@ impl Lexer {
                     }
                 }
                 if is_blank(c) {
-                    src.pos = p + run(p, &|x| is_blank(x));
+                    src.pos = p + run_of(&b[p..], is_blank);
                     return None;
                 }
                 if c == b'\n' {
@@ -398,15 +430,17 @@ impl Lexer {
                     src.pos = p + 1;
                     return None;
                 }
-                let word = run(p, &|x| x != b'"' && x != b'=' && !is_blank(x) && x != b'\n');
+                let word = run_of(&b[p..], |x| {
+                    x != b'"' && x != b'=' && !is_blank(x) && x != b'\n'
+                });
                 if c == b'#' {
-                    let comment = run(p, &|x| x != b'\n');
+                    let comment = run_of(&b[p..], |x| x != b'\n');
                     if comment > word {
                         src.pos = p + comment;
                         return None;
                     }
                 }
-                let digits = run(p, &|x| x.is_ascii_digit());
+                let digits = run_of(&b[p..], |x| x.is_ascii_digit());
                 let end = p + word;
                 src.pos = end;
                 if digits > 0 && digits == word {
@@ -425,7 +459,7 @@ impl Lexer {
                     b"include" => Kind::Include,
                     _ => {
                         let name = cstr_prefix(w);
-                        match std::str::from_utf8(name).ok().and_then(keywords::find) {
+                        match keywords::find_bytes(name) {
                             None => {
                                 // 4.10 enters the keyword state after any word: the rest of
                                 // the line up to '=' or its end is swallowed (so `include F
@@ -482,14 +516,14 @@ impl Lexer {
                     return Some(mk(src, Kind::Eol, p, p + 1));
                 }
                 // Longest match wins; on a tie the earlier rule.
-                let digits = run(p, &|x| x.is_ascii_digit());
+                let digits = run_of(&b[p..], |x| x.is_ascii_digit());
                 let forever = if b[p..].starts_with(b"%forever") {
                     8
                 } else {
                     0
                 };
                 let quoted = if c == b'"' {
-                    let n = run(p + 1, &|x| x != b'"' && x != b'\n');
+                    let n = run_of(&b[p + 1..], |x| x != b'"' && x != b'\n');
                     if p + 1 + n < b.len() && b[p + 1 + n] == b'"' {
                         n + 2
                     } else {
@@ -505,7 +539,7 @@ impl Lexer {
                     let last = if d == src.data && from <= p && p < stop {
                         last
                     } else {
-                        let n = run(p + 1, &|x| x != b'"' && x != b'\n');
+                        let n = run_of(&b[p + 1..], |x| x != b'"' && x != b'\n');
                         let last = b[p + 1..p + 1 + n]
                             .iter()
                             .rposition(|&x| x == b'}')
@@ -520,8 +554,28 @@ impl Lexer {
                 } else {
                     0
                 };
-                let noquote = run(p, &|x| x != b'"' && !is_blank(x) && x != b'\n');
-                let nobrace = run(p, &|x| x != b'{' && x != b'}' && !is_blank(x) && x != b'\n');
+                // The two word rules in one pass: both run to a blank or newline, one also
+                // stops at a quote, the other at a brace.
+                let first = run_of(&b[p..], |x| {
+                    !matches!(x, b'"' | b'{' | b'}' | b' ' | b'\t' | b'\n')
+                });
+                let (noquote, nobrace) = match b.get(p + first) {
+                    Some(b'"') => (
+                        first,
+                        first
+                            + run_of(&b[p + first..], |x| {
+                                !matches!(x, b'{' | b'}' | b' ' | b'\t' | b'\n')
+                            }),
+                    ),
+                    Some(b'{' | b'}') => (
+                        first
+                            + run_of(&b[p + first..], |x| {
+                                !matches!(x, b'"' | b' ' | b'\t' | b'\n')
+                            }),
+                        first,
+                    ),
+                    _ => (first, first),
+                };
                 let best = digits
                     .max(forever)
                     .max(quoted)
@@ -581,7 +635,7 @@ impl Lexer {
                     src.pos = p + 1;
                     return None;
                 }
-                let n = run(p, &|x| x != b'\n');
+                let n = run_of(&b[p..], |x| x != b'\n');
                 src.pos = p + n;
                 self.state = State::Initial;
                 Some(mk(src, Kind::Str, p, p + n))
@@ -659,6 +713,27 @@ fn int_kind(digits: &[u8]) -> Kind {
         }
     }
     Kind::Int(v)
+}
+
+/// How many bytes from the start of `b` satisfy `f`. Generic, so that each predicate is
+/// inlined into its own loop (this is the scanner's innermost loop).
+#[inline(always)]
+fn run_of(b: &[u8], f: impl Fn(u8) -> bool) -> usize {
+    b.iter().position(|&x| !f(x)).unwrap_or(b.len())
+}
+
+/// The text C code sees in a token (up to the first NUL), invalid UTF-8 replaced. The strict
+/// check first: it is much faster than the lossy scan on the valid text that is the rule.
+pub(crate) fn c_text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    let b = cstr_prefix(b);
+    if b.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8 (the check is much cheaper than a UTF-8 validation).
+        return std::borrow::Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) });
+    }
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 /// The part of a token C code sees: up to the first NUL.

@@ -362,6 +362,7 @@ pub fn load_bytes(text: &[u8], name: &str, include_base: &Path) -> Result<Config
 
 /// Every problem of a file (and its includes): the one 4.10 would report first (if it rejects
 /// the file), then the rest in the order found. Unreadable file: one fatal diagnostic.
+/// Cheaper than [`load_file`]: conns are resolved one at a time and not kept.
 pub fn check_file(path: &Path) -> Vec<Diagnostic> {
     match read(path) {
         Ok(data) => check(parse::parse(path.to_path_buf(), data, None)),
@@ -400,7 +401,7 @@ fn read(path: &Path) -> Result<Arc<[u8]>, Error> {
         reason: format!("can't load file '{}': {reason}", path.display()),
     };
     match lex::read_limited(path, lex::MAX_FILE_BYTES) {
-        Ok(Some(v)) => Ok(Arc::from(v)),
+        Ok(Some(v)) => Ok(v),
         Ok(None) => Err(fail(format!(
             "larger than {} MiB",
             lex::MAX_FILE_BYTES >> 20
@@ -435,7 +436,7 @@ fn finish(parsed: parse::Parsed) -> Result<Config, Error> {
         .map(|p| diagnostic(&parsed, p))
         .collect();
     let setup = resolve::setup(&parsed, &mut diagnostics);
-    let conns = resolve::conns(&parsed, &mut diagnostics);
+    let conns = resolve::conns(&parsed, &mut diagnostics, true);
     if let Some(d) = diagnostics.iter().find(|d| d.severity == Severity::Fatal) {
         return Err(Error::Config {
             at: d.at(),
@@ -463,7 +464,7 @@ fn check(parsed: parse::Parsed) -> Vec<Diagnostic> {
             .map(|(_, p)| diagnostic(&parsed, p)),
     );
     resolve::setup(&parsed, &mut out);
-    resolve::conns(&parsed, &mut out);
+    resolve::conns(&parsed, &mut out, false);
     // What 4.10 reports first goes first: the parser's verdict, else the first fatal one.
     if parsed.primary.is_none() {
         if let Some(i) = out.iter().position(|d| d.severity == Severity::Fatal) {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::convert;
 use super::keywords::{kv, Ends, KwDef, Type};
-use super::lex::{cstr_prefix, Kind, Lexer, Tok};
+use super::lex::{c_text, Kind, Lexer, Tok};
 use super::{Severity, Value};
 
 /// One `keyword=value` as parsed.
@@ -16,27 +16,26 @@ use super::{Severity, Value};
 pub(crate) struct Entry {
     pub def: &'static KwDef,
     pub ends: Ends,
-    /// The value's text, in [`Parsed::datas`] (read with [`Parsed::raw`]): no copy per entry.
-    pub raw: Raw,
     pub value: Value,
     pub file: u32,
     pub line: u32,
-}
-
-/// Where an entry's text is: a byte range of one of the files read.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Raw {
-    pub data: u32,
-    pub start: usize,
-    pub end: usize,
+    /// The value's text: a byte range of [`Parsed::datas`]`[raw_data]`, read with
+    /// [`Parsed::raw`] (no copy per entry; fields kept flat so that they pack).
+    pub raw_data: u32,
+    pub raw_start: usize,
+    pub raw_end: usize,
 }
 
 #[derive(Debug)]
 pub(crate) struct Section {
-    pub name: String,
+    /// The name's text in [`Parsed::names`] (read with [`Parsed::name`]): one string for
+    /// all names rather than one each.
+    pub name: std::ops::Range<usize>,
     pub file: u32,
     pub line: u32,
-    pub entries: Vec<Entry>,
+    /// This section's entries in [`Parsed::conn_entries`] (read with [`Parsed::entries`]):
+    /// one vector for all sections rather than one each.
+    pub entries: std::ops::Range<usize>,
     /// Where the first `x-…` comment of the section stands, if any.
     pub comment: Option<(u32, u32)>,
 }
@@ -57,10 +56,21 @@ pub(crate) struct Parsed {
     pub setup: Vec<Entry>,
     pub setup_at: Option<(u32, u32)>,
     pub sections: Vec<Section>,
+    /// The names of every section, one after another.
+    pub names: String,
+    /// The entries of every section, in order.
+    pub conn_entries: Vec<Entry>,
     /// In the order found.
     pub problems: Vec<Problem>,
     /// The problem 4.10 reports when it rejects the file, if it does.
     pub primary: Option<usize>,
+}
+
+/// What 4.10 says about a value.
+enum Complaint {
+    Warning(String),
+    /// An invalid enum value (fatal: see `Parser::enum_error`).
+    BadEnum(String),
 }
 
 /// 4.10's buffer for a parse error ("FILE:LINE: MESSAGE [TOKEN]" and its NUL).
@@ -91,10 +101,21 @@ struct Parser {
 
 /// Parses text (the main file's contents) and its includes.
 pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Parsed {
+    // Every entry has an '=': reserving that many up front spares the big vector's regrowth,
+    // whose copies would briefly double it (pages reserved but never written cost nothing).
+    // Only a hint: if the system refuses (a file of '='), the vector grows as usual.
+    let mut out = Parsed::default();
+    if out
+        .conn_entries
+        .try_reserve(count_byte(&data, b'='))
+        .is_ok()
+    {
+        huge_pages(&out.conn_entries);
+    }
     let mut p = Parser {
         lx: Lexer::new(name, data, base),
         la: None,
-        out: Parsed::default(),
+        out,
         target: Target::None,
         first_syntax: None,
         first_enum: None,
@@ -111,33 +132,91 @@ pub(crate) fn parse(name: PathBuf, data: Arc<[u8]>, base: Option<PathBuf>) -> Pa
     p.finish()
 }
 
+/// Asks the kernel to back a large vector's memory with huge pages where it can (as
+/// transparent huge pages on request, "madvise", are usually set up): tens of megabytes of
+/// entries otherwise cost a page fault per 4 KiB. Only advice; a failure changes nothing.
+fn huge_pages<T>(v: &Vec<T>) {
+    const HUGE: usize = 2 << 20;
+    let bytes = v.capacity() * std::mem::size_of::<T>();
+    if bytes < 2 * HUGE {
+        return;
+    }
+    let start = v.as_ptr() as usize;
+    let (from, to) = (
+        (start + HUGE - 1) & !(HUGE - 1),
+        (start + bytes) & !(HUGE - 1),
+    );
+    if from < to {
+        // SAFETY: the range lies within the vector's own allocation; MADV_HUGEPAGE changes
+        // how pages are backed, never their contents.
+        unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) };
+    }
+}
+
+/// How many bytes of `b` are `c`: eight at a time (the byte loop does not vectorise).
+fn count_byte(b: &[u8], c: u8) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let pattern = u64::from_ne_bytes([c; 8]);
+    let mut chunks = b.chunks_exact(8);
+    let mut n = 0;
+    for w in &mut chunks {
+        let x = u64::from_ne_bytes(w.try_into().expect("8 bytes")) ^ pattern;
+        // A byte's top bit ends up set exactly when the byte is zero.
+        let zero = !(((x & LOW7) + LOW7) | x | LOW7);
+        n += zero.count_ones() as usize;
+    }
+    n + chunks.remainder().iter().filter(|&&x| x == c).count()
+}
+
 impl Parsed {
+    /// A section's name.
+    pub fn name(&self, s: &Section) -> &str {
+        &self.names[s.name.clone()]
+    }
+
+    /// A section's entries.
+    pub fn entries(&self, s: &Section) -> &[Entry] {
+        &self.conn_entries[s.entries.clone()]
+    }
+
     /// An entry's value as text (as C sees it: up to a NUL; invalid UTF-8 replaced).
     pub fn raw(&self, e: &Entry) -> std::borrow::Cow<'_, str> {
-        let b = &self.datas[e.raw.data as usize][e.raw.start..e.raw.end];
-        String::from_utf8_lossy(cstr_prefix(b))
+        let b = &self.datas[e.raw_data as usize][e.raw_start..e.raw_end];
+        c_text(b)
     }
 }
 
 impl Parser {
-    fn peek(&mut self) -> Tok {
+    /// The lookahead token's kind. (Only the kind: copying whole tokens back and forth right
+    /// after the scanner wrote them stalled on store forwarding.)
+    fn peek(&mut self) -> Kind {
+        self.fill();
+        match &self.la {
+            Some(t) => t.kind,
+            None => Kind::Eof,
+        }
+    }
+
+    fn fill(&mut self) {
         if self.la.is_none() {
             self.la = Some(self.lx.next());
-            if let Some((file, line, m)) = self.lx.fatal.take() {
-                let i = self.problem(file, line, m, Severity::Fatal);
-                self.lex_fatal.get_or_insert(i);
+            if self.lx.fatal.is_some() {
+                if let Some((file, line, m)) = self.lx.fatal.take() {
+                    let i = self.problem(file, line, m, Severity::Fatal);
+                    self.lex_fatal.get_or_insert(i);
+                }
             }
-            for n in std::mem::take(&mut self.lx.notes) {
-                self.problem(n.file, n.line, n.message, Severity::Warning);
+            if !self.lx.notes.is_empty() {
+                for n in std::mem::take(&mut self.lx.notes) {
+                    self.problem(n.file, n.line, n.message, Severity::Warning);
+                }
             }
         }
-        self.la.expect("lookahead")
     }
 
     fn next(&mut self) -> Tok {
-        let t = self.peek();
-        self.la = None;
-        t
+        self.fill();
+        self.la.take().expect("lookahead")
     }
 
     fn expect(&mut self, want: Kind) -> Result<Tok, Tok> {
@@ -150,7 +229,7 @@ impl Parser {
     }
 
     fn text(&self, t: &Tok) -> String {
-        String::from_utf8_lossy(cstr_prefix(self.lx.text(t))).into_owned()
+        c_text(self.lx.text(t)).into_owned()
     }
 
     fn problem(&mut self, file: u32, line: u32, message: String, severity: Severity) -> usize {
@@ -166,7 +245,7 @@ impl Parser {
     fn syntax_error(&mut self, t: Tok) {
         if self.first_syntax.is_none() || self.progress {
             // 4.10 prints the token's text in brackets (a newline for a line end).
-            let yytext = String::from_utf8_lossy(cstr_prefix(self.lx.text(&t))).into_owned();
+            let yytext = c_text(self.lx.text(&t)).into_owned();
             let mut m = format!("syntax error [{yytext}]");
             // 4.10 formats "FILE:LINE: MESSAGE" into a 256-byte buffer: long tokens are cut.
             let prefix = format!("{}:{}: ", self.lx.files[t.file as usize].display(), t.line).len();
@@ -184,7 +263,7 @@ impl Parser {
     }
 
     fn blanklines(&mut self) {
-        while self.peek().kind == Kind::Eol {
+        while self.peek() == Kind::Eol {
             self.next();
         }
     }
@@ -192,7 +271,7 @@ impl Parser {
     /// One run of 4.10's yyparse: `blanklines versionstmt sections`, up to the end of input.
     fn config_file(&mut self) -> Result<(), Tok> {
         self.blanklines();
-        if self.peek().kind == Kind::Version {
+        if self.peek() == Kind::Version {
             self.next();
             let v = self.next();
             if !matches!(v.kind, Kind::Str | Kind::Int(_) | Kind::IntOverflow) {
@@ -220,12 +299,14 @@ impl Parser {
                 Kind::Conn => {
                     let name = self.expect(Kind::Str)?;
                     self.expect(Kind::Eol)?;
-                    let name = self.text(&name);
+                    let start = self.out.names.len();
+                    self.out.names.push_str(&c_text(self.lx.text(&name)));
+                    let name = start..self.out.names.len();
                     self.out.sections.push(Section {
                         name,
                         file: t.file,
                         line: t.line,
-                        entries: Vec::new(),
+                        entries: self.out.conn_entries.len()..self.out.conn_entries.len(),
                         comment: None,
                     });
                     self.target = Target::Section(self.out.sections.len() - 1);
@@ -246,7 +327,7 @@ impl Parser {
     }
 
     fn kw_sections(&mut self) -> Result<(), Tok> {
-        while self.peek().kind == Kind::FirstSpaces {
+        while self.peek() == Kind::FirstSpaces {
             self.next();
             let t = self.next();
             match t.kind {
@@ -301,9 +382,14 @@ impl Parser {
         if kind == Kind::Eol {
             return Ok(false); // `keyword=` with nothing: 4.10 ignores it
         }
-        let data = Arc::clone(&self.lx.datas[v.data as usize]);
-        let raw = String::from_utf8_lossy(cstr_prefix(&data[v.start..v.end]));
-        if let std::borrow::Cow::Owned(_) = raw {
+        let (bad_utf8, (value, complaint)) = {
+            let raw = c_text(&self.lx.datas[v.data as usize][v.start..v.end]);
+            (
+                matches!(raw, std::borrow::Cow::Owned(_)),
+                Parser::value(def, kind, &raw),
+            )
+        };
+        if bad_utf8 {
             self.problem(
                 v.file,
                 v.line,
@@ -311,36 +397,44 @@ impl Parser {
                 Severity::Warning,
             );
         }
-        let value = match self.value(def, kind, &raw, &v) {
-            Some(value) => value,
-            None => return Ok(true),
+        match complaint {
+            Some(Complaint::Warning(m)) => {
+                self.problem(v.file, v.line, m, Severity::Warning);
+            }
+            Some(Complaint::BadEnum(m)) => self.enum_error(&v, m),
+            None => {}
+        }
+        let Some(value) = value else {
+            return Ok(true);
         };
         let entry = Entry {
             def,
             ends,
-            raw: Raw {
-                data: v.data,
-                start: v.start,
-                end: v.end,
-            },
             value,
             file: key.file,
             line: key.line,
+            raw_data: v.data,
+            raw_start: v.start,
+            raw_end: v.end,
         };
         match self.target {
             Target::Setup => self.out.setup.push(entry),
             Target::SetupDetached => {}
-            Target::Section(i) => self.out.sections[i].entries.push(entry),
+            Target::Section(i) => {
+                // Entries only ever go to the section just opened: ranges stay contiguous.
+                debug_assert_eq!(i + 1, self.out.sections.len());
+                self.out.conn_entries.push(entry);
+                self.out.sections[i].entries.end = self.out.conn_entries.len();
+            }
             Target::None => {}
         }
         Ok(true)
     }
 
-    /// parser.y's actions: the typed value, or None when 4.10 drops the setting.
-    fn value(&mut self, def: &'static KwDef, kind: Kind, raw: &str, v: &Tok) -> Option<Value> {
-        let warn = |p: &mut Parser, m: String| {
-            p.problem(v.file, v.line, m, Severity::Warning);
-        };
+    /// parser.y's actions: the typed value (None when 4.10 drops the setting) and what 4.10
+    /// says about it. A plain function of the text, so that the text can stay borrowed.
+    fn value(def: &'static KwDef, kind: Kind, raw: &str) -> (Option<Value>, Option<Complaint>) {
+        let warn = |m: String| (None, Some(Complaint::Warning(m)));
         let n = match kind {
             Kind::Int(n) => Some(n),
             _ => None,
@@ -348,7 +442,7 @@ impl Parser {
         let value = match def.ty {
             Type::Bool | Type::InvertBool => match kind {
                 Kind::Bool(b) => Value::Bool(b),
-                _ => return None,
+                _ => return (None, None),
             },
             Type::Time => {
                 let ms = def.is(kv::MILLISECONDS);
@@ -356,32 +450,23 @@ impl Parser {
                     Some(n) => Value::Millis(convert::time_int_ms(n, ms)),
                     None => match convert::time_ms(raw, ms) {
                         Ok(x) => Value::Millis(x),
-                        Err(e) => {
-                            warn(self, e);
-                            return None;
-                        }
+                        Err(e) => return warn(e),
                     },
                 }
             }
             Type::Percent => match convert::percent(raw, def.name) {
                 Ok(x) => Value::Percent(x),
-                Err(e) => {
-                    warn(self, e);
-                    return None;
-                }
+                Err(e) => return warn(e),
             },
             Type::Binary | Type::Byte => match n {
                 Some(n) => Value::Count(n),
                 None => match convert::binary(raw, def.ty == Type::Byte) {
                     Ok(x) => Value::Count(x),
-                    Err(e) => {
-                        warn(self, e);
-                        return None;
-                    }
+                    Err(e) => return warn(e),
                 },
             },
             Type::Obsolete | Type::ObsoleteQuiet => Value::Obsolete,
-            Type::Comment => return None,
+            Type::Comment => return (None, None),
             Type::Enum
             | Type::List
             | Type::Lset
@@ -394,27 +479,25 @@ impl Parser {
             }
             Type::Enum | Type::List => match convert::enum_list(def, raw, def.ty == Type::List) {
                 Ok(x) => Value::Enum(x),
-                Err(e) => {
-                    self.enum_error(v, e);
-                    return None;
-                }
+                Err(e) => return (None, Some(Complaint::BadEnum(e))),
             },
             Type::Lset => match convert::lset(def, raw) {
                 Ok(x) => Value::Lset(x),
-                Err(e) => {
-                    self.enum_error(v, e);
-                    return None;
-                }
+                Err(e) => return (None, Some(Complaint::BadEnum(e))),
             },
             Type::LooseEnum | Type::Pubkey => Value::Loose(convert::loose(def, raw)),
             Type::Number => {
-                warn(self, "valid keyword, but value is not a number".into());
-                Value::Number(0)
+                return (
+                    Some(Value::Number(0)),
+                    Some(Complaint::Warning(
+                        "valid keyword, but value is not a number".into(),
+                    )),
+                )
             }
             _ if n.is_some() => Value::MissingText,
             _ => Value::Text,
         };
-        Some(value)
+        (Some(value), None)
     }
 
     /// An invalid enum value: 4.10 prints it and exits at once (status 1), even while it is
@@ -454,5 +537,28 @@ impl Parser {
         self.out.files = std::mem::take(&mut self.lx.files);
         self.out.datas = std::mem::take(&mut self.lx.datas);
         self.out
+    }
+}
+
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(
+    std::mem::size_of::<Entry>() <= 56,
+    "an Entry per setting: keep it small"
+);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn count_byte_matches_a_plain_count() {
+        let text: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 97) as u8 + 0x1c).collect();
+        for c in [b'=', 0x1c, 0x7f, b'a', 0xff] {
+            for len in [0, 1, 7, 8, 9, 63, 1000] {
+                let b = &text[..len];
+                let plain = b.iter().filter(|&&x| x == c).count();
+                assert_eq!(super::count_byte(b, c), plain, "{c} {len}");
+            }
+        }
+        assert_eq!(super::count_byte(&[0x3d; 17], b'='), 17);
+        assert_eq!(super::count_byte(&[0xbd; 17], b'='), 0);
     }
 }

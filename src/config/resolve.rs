@@ -54,6 +54,9 @@ struct Work<'a> {
     touched: Vec<usize>,
     /// 4.10's conn->strings[KSCF_ALSO] during the walk.
     also: Option<String>,
+    /// Scratch for the also= walk (see `Ctx::load_conn`), kept to reuse its memory.
+    alsos: Vec<(String, usize)>,
+    visited: Vec<usize>,
 }
 
 impl<'a> Work<'a> {
@@ -62,6 +65,8 @@ impl<'a> Work<'a> {
             slots: vec![EMPTY; NSLOTS],
             touched: Vec::new(),
             also: None,
+            alsos: Vec::new(),
+            visited: Vec::new(),
         }
     }
     fn reset(&mut self) {
@@ -109,6 +114,8 @@ struct Ctx<'a> {
     defaults: Work<'a>,
     /// Per end: %default left a literal public key behind (see `checks`).
     default_keys: [bool; 2],
+    /// Whether the joined texts of appended fields are wanted (not for a check).
+    texts: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -145,11 +152,12 @@ impl<'a> Ctx<'a> {
         out: &mut Vec<Diagnostic>,
     ) -> bool {
         let mut serious = false;
-        for e in &sec.entries {
+        for e in self.parsed.entries(sec) {
             if !e.def.is(kv::CONN) {
                 let m = format!(
                     "keyword '{}' is not valid in a conn ({})\n",
-                    e.def.name, sec.name
+                    e.def.name,
+                    self.parsed.name(sec)
                 );
                 out.push(self.diag(e.file, e.line, m, Severity::Warning));
                 continue;
@@ -184,7 +192,10 @@ impl<'a> Ctx<'a> {
         let dup = |sev| {
             let m = format!(
                 "duplicate key '{}{}' in conn {} while processing def {}",
-                leftright, def.name, conn_name, sec.name
+                leftright,
+                def.name,
+                conn_name,
+                self.parsed.name(sec)
             );
             self.diag(e.file, e.line, m, sev)
         };
@@ -211,15 +222,18 @@ impl<'a> Ctx<'a> {
                         None => self.parsed.raw(e).into_owned(),
                     });
                 }
-                let prev = match w.slots[i].state {
-                    KSet::Unset => self.defaults.slots[i].joined.clone(),
-                    _ => w.slots[i].joined.clone(),
+                let prev = match (self.texts, w.slots[i].state) {
+                    (false, _) => None,
+                    (true, KSet::Unset) => self.defaults.slots[i].joined.clone(),
+                    (true, _) => w.slots[i].joined.clone(),
                 };
                 let s = w.touch(i);
-                s.joined = Some(match prev {
-                    Some(p) => p + " " + &self.parsed.raw(e),
-                    None => self.parsed.raw(e).into_owned(),
-                });
+                if self.texts {
+                    s.joined = Some(match prev {
+                        Some(p) => p + " " + &self.parsed.raw(e),
+                        None => self.parsed.raw(e).into_owned(),
+                    });
+                }
                 s.entry = Some(e);
                 s.state = KSet::Set;
                 false
@@ -393,15 +407,24 @@ impl<'a> Ctx<'a> {
     }
 
     /// 4.10's load_conn for a real conn (also= walk on).
-    fn load_conn(&self, w: &mut Work<'a>, idx: usize, conn: &mut Conn, out: &mut Vec<Diagnostic>) {
+    /// `taken`: where the names of the also= sections taken in go (None: not wanted).
+    fn load_conn(
+        &self,
+        w: &mut Work<'a>,
+        idx: usize,
+        mut taken: Option<&mut Vec<String>>,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let sec = &self.parsed.sections[idx];
+        let conn_name = self.parsed.name(sec);
         w.also = self.defaults.also.clone();
-        if self.translate(w, sec, &sec.name, KSet::Set, out) {
+        if self.translate(w, sec, conn_name, KSet::Set, out) {
             return;
         }
         // Each also= name with where it was written.
         let origin = |name: &str, s: &Section| -> (u32, u32) {
-            s.entries
+            self.parsed
+                .entries(s)
                 .iter()
                 .find(|e| {
                     e.def.field == Field::Conn(Kw::Also)
@@ -413,34 +436,40 @@ impl<'a> Ctx<'a> {
                 })
                 .map_or((s.file, s.line), |e| (e.file, e.line))
         };
-        let mut alsos: Vec<(String, usize)> = Vec::new(); // (name, index of the section naming it)
+        // (name, index of the section naming it); both lists reused from conn to conn.
+        let mut alsos = std::mem::take(&mut w.alsos);
+        let mut visited = std::mem::take(&mut w.visited);
+        alsos.clear();
+        visited.clear();
         if let Some(a) = w.also.take() {
             alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), idx)));
         }
         // Failures in the walk are in `out`; 4.10 goes on to check the rest all the same.
-        let mut visited: Vec<usize> = vec![idx];
+        visited.push(idx);
         let mut place = 0;
+        let mut complete = true;
         while place < alsos.len() {
             if alsos.len() >= ALSO_LIMIT {
                 let (f, l) = origin(&alsos[place].0, &self.parsed.sections[alsos[place].1]);
                 let m = format!(
                     "while loading conn '{}', too many also= used at section (null). Limit is {}",
-                    conn.name, ALSO_LIMIT
+                    conn_name, ALSO_LIMIT
                 );
                 out.push(self.diag(f, l, m, Severity::Error));
-                return;
+                complete = false;
+                break;
             }
-            let (name, from) = alsos[place].clone();
+            let (name, from) = (alsos[place].0.as_str(), alsos[place].1);
             place += 1;
-            let Some(&target) = self.by_name.get(name.as_str()) else {
-                let (f, l) = origin(&name, &self.parsed.sections[from]);
-                let m = format!("cannot find conn '{}' needed by conn '{}'", name, conn.name);
+            let Some(&target) = self.by_name.get(name) else {
+                let (f, l) = origin(name, &self.parsed.sections[from]);
+                let m = format!("cannot find conn '{}' needed by conn '{}'", name, conn_name);
                 out.push(self.diag(f, l, m, Severity::Error));
                 continue;
             };
             if visited.contains(&target) {
                 if target == idx || self.in_chain(&alsos, from, target, idx) {
-                    let (f, l) = origin(&name, &self.parsed.sections[from]);
+                    let (f, l) = origin(name, &self.parsed.sections[from]);
                     let chain = self.chain(&alsos, from, idx);
                     let m = format!(
                         "also= cycle: {} -> {} (4.10 takes each section in once)",
@@ -451,15 +480,21 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             visited.push(target);
-            conn.alsos.push(name.clone());
+            if let Some(t) = taken.as_deref_mut() {
+                t.push(name.to_string());
+            }
             w.also = None;
             let addin = &self.parsed.sections[target];
-            self.translate(w, addin, &conn.name, KSet::Set, out);
+            self.translate(w, addin, conn_name, KSet::Set, out);
             if let Some(a) = w.also.take() {
                 alsos.extend(a.split_ascii_whitespace().map(|n| (n.to_string(), target)));
             }
         }
-        self.checks(w, self.default_keys, out);
+        w.alsos = alsos;
+        w.visited = visited;
+        if complete {
+            self.checks(w, self.default_keys, out);
+        }
     }
 
     /// Whether `target` is an ancestor of `from` on the also= walk (a cycle, not a diamond).
@@ -481,7 +516,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn parent(&self, alsos: &[(String, usize)], sec: usize) -> Option<usize> {
-        let name = self.parsed.sections[sec].name.as_str();
+        let name = self.parsed.name(&self.parsed.sections[sec]);
         alsos
             .iter()
             .find(|(n, _)| n == name && self.by_name.get(n.as_str()) == Some(&sec))
@@ -489,7 +524,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn chain(&self, alsos: &[(String, usize)], from: usize, root: usize) -> String {
-        let mut names = vec![self.parsed.sections[from].name.clone()];
+        let mut names = vec![self.parsed.name(&self.parsed.sections[from])];
         let mut cur = from;
         for _ in 0..=ALSO_LIMIT {
             if cur == root {
@@ -497,7 +532,7 @@ impl<'a> Ctx<'a> {
             }
             match self.parent(alsos, cur) {
                 Some(p) => {
-                    names.push(self.parsed.sections[p].name.clone());
+                    names.push(self.parsed.name(&self.parsed.sections[p]));
                     cur = p;
                 }
                 None => break,
@@ -596,12 +631,13 @@ fn share<K>(v: Vec<(K, Setting)>) -> Shared<K> {
     }
 }
 
-/// Every conn except `%default`, in file order. Diagnostics about %default go to `out`.
-pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
+/// Every conn except `%default`, in file order (none unless `keep`: for a check, only the
+/// diagnostics matter). Diagnostics about %default go to `out`.
+pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> Vec<Conn> {
     let files = &parsed.files;
-    let mut by_name = HashMap::new();
+    let mut by_name = HashMap::with_capacity(parsed.sections.len());
     for (i, s) in parsed.sections.iter().enumerate() {
-        by_name.entry(s.name.as_str()).or_insert(i);
+        by_name.entry(parsed.name(s)).or_insert(i);
     }
     let mut ctx = Ctx {
         parsed,
@@ -609,12 +645,17 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
         by_name,
         defaults: Work::new(),
         default_keys: [false; 2],
+        texts: keep,
     };
 
     // conn %default sections, in order, until one fails (4.10 stops there).
     let mut defaults = Work::new();
-    for sec in parsed.sections.iter().filter(|s| s.name == "%default") {
-        let mut err = ctx.translate(&mut defaults, sec, &sec.name, KSet::Default, out);
+    for sec in parsed
+        .sections
+        .iter()
+        .filter(|s| parsed.name(s) == "%default")
+    {
+        let mut err = ctx.translate(&mut defaults, sec, parsed.name(sec), KSet::Default, out);
         if let Some((f, l)) = sec.comment {
             // 4.10 moves a section's x- comments onto the conn, but never initialised
             // %default's list: addconn crashes (SIGSEGV) on the whole file.
@@ -623,15 +664,15 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
             break;
         }
         if !err && defaults.also.is_some() {
-            let e = sec
-                .entries
+            let e = parsed
+                .entries(sec)
                 .iter()
                 .find(|e| e.def.field == Field::Conn(Kw::Also));
             let (f, l) = e.map_or((sec.file, sec.line), |e| (e.file, e.line));
             out.push(ctx.diag(
                 f,
                 l,
-                format!("also= is not valid in section '{}'", sec.name),
+                format!("also= is not valid in section '{}'", parsed.name(sec)),
                 Severity::Error,
             ));
             err = true;
@@ -683,12 +724,19 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
 
     let mut conns = Vec::new();
     let mut w = Work::new();
+    let mut errors = Vec::new();
     for (idx, sec) in parsed.sections.iter().enumerate() {
-        if sec.name == "%default" {
+        if parsed.name(sec) == "%default" {
+            continue;
+        }
+        if !keep {
+            // Only the diagnostics are wanted: nothing of the conn is kept.
+            ctx.load_conn(&mut w, idx, None, out);
+            w.reset();
             continue;
         }
         let mut conn = Conn {
-            name: sec.name.clone(),
+            name: parsed.name(sec).to_string(),
             at: ctx.loc(sec.file, sec.line),
             alsos: Vec::new(),
             errors: Vec::new(),
@@ -709,8 +757,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
                 },
             },
         };
-        let mut errors = Vec::new();
-        ctx.load_conn(&mut w, idx, &mut conn, &mut errors);
+        ctx.load_conn(&mut w, idx, Some(&mut conn.alsos), &mut errors);
         let mut touched = std::mem::take(&mut w.touched);
         touched.sort_unstable();
         // Exact capacities: 100,000 conns make slack add up.
@@ -747,7 +794,7 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>) -> Vec<Conn> {
         w.touched = touched;
         w.reset();
         out.extend(errors.iter().cloned());
-        conn.errors = errors;
+        conn.errors = std::mem::take(&mut errors);
         conns.push(conn);
     }
     conns
