@@ -23,8 +23,8 @@ use crate::error::Location;
 /// met on the walk, repeats included) minus one.
 pub(crate) const ALSO_LIMIT: usize = 32;
 
-const NK: usize = Kw::IgnorePeerDns as usize + 1;
-const NE: usize = EndKw::Eap as usize + 1;
+const NK: usize = Kw::ALL.len();
+const NE: usize = EndKw::ALL.len();
 const NSLOTS: usize = NK + 2 * NE;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -95,11 +95,11 @@ fn slot_index(field: Field, left: bool) -> Option<usize> {
 }
 
 fn kw_of(i: usize) -> Kw {
-    ALL_KW[i]
+    Kw::ALL[i]
 }
 
 fn end_of(i: usize) -> EndKw {
-    ALL_END[i]
+    EndKw::ALL[i]
 }
 
 /// The number 4.10 stores for a value (its `options[]`), for duplicate comparisons.
@@ -800,144 +800,16 @@ pub(crate) fn conns(parsed: &Parsed, out: &mut Vec<Diagnostic>, keep: bool) -> V
     conns
 }
 
-/// Kw variants by index (declaration order).
-static ALL_KW: [Kw; NK] = {
-    use Kw::*;
-    [
-        XfrmIfId,
-        Authby,
-        ModecfgDns,
-        ModecfgDomains,
-        Ike,
-        ModecfgBanner,
-        Esp,
-        Also,
-        AlsoFlip,
-        RedirectTo,
-        AcceptRedirectTo,
-        ConnAlias,
-        SaSecLabel,
-        ConnMarkBoth,
-        ConnMarkIn,
-        ConnMarkOut,
-        VtiIface,
-        DpdAction,
-        FailureShunt,
-        NegotiationShunt,
-        Type,
-        Mobike,
-        ConnMtu,
-        Priority,
-        TfcPad,
-        ReqId,
-        SendCa,
-        DpdDelayMs,
-        DpdTimeoutMs,
-        Metric,
-        Phase2,
-        KeyExchange,
-        Auto,
-        Pfs,
-        Sha2Truncbug,
-        MsdhDowngrade,
-        SanOnCert,
-        DnsMatchId,
-        IpsecLifetimeMs,
-        IpsecMaxBytes,
-        IpsecMaxPackets,
-        Rekey,
-        Reauth,
-        RekeyMarginMs,
-        RekeyFuzz,
-        Compress,
-        KeyingTries,
-        ReplayWindow,
-        IkeLifetimeMs,
-        RetransmitTimeoutMs,
-        RetransmitIntervalMs,
-        AggrMode,
-        ModecfgPull,
-        Encaps,
-        Ikev2,
-        Ppk,
-        Intermediate,
-        Esn,
-        DecapDscp,
-        NoPmtuDisc,
-        Ikev2AllowNarrowing,
-        Ikev2PamAuthorize,
-        SendRedirect,
-        AcceptRedirect,
-        HostAddrFamily,
-        ClientAddrFamily,
-        OverlapIp,
-        RemotePeerType,
-        NmConfigured,
-        XauthBy,
-        XauthFail,
-        IkeFrag,
-        NatKeepalive,
-        InitialContact,
-        CiscoUnity,
-        NoEspTfc,
-        VidStrongswan,
-        SendVendorId,
-        IkePad,
-        Ikev1Natt,
-        NflogConn,
-        VtiRouting,
-        VtiShared,
-        NicOffload,
-        Tcp,
-        RemoteTcpPort,
-        IgnorePeerDns,
-    ]
-};
-
-/// EndKw variants by index (declaration order).
-static ALL_END: [EndKw; NE] = {
-    use EndKw::*;
-    [
-        Ip,
-        NextHop,
-        RsaSigKey,
-        EcdsaKey,
-        Pubkey,
-        Updown,
-        Id,
-        Cert,
-        Ckaid,
-        Ca,
-        ProtoPort,
-        SourceIp,
-        VtiIp,
-        InterfaceIp,
-        Username,
-        AddressPool,
-        Subnet,
-        Subnets,
-        XauthServer,
-        XauthClient,
-        ModecfgServer,
-        ModecfgClient,
-        Cat,
-        SendCert,
-        IkePort,
-        Auth,
-        Eap,
-    ]
-};
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn variant_tables_match_declaration_order() {
-        for (i, k) in ALL_KW.iter().enumerate() {
+        for (i, k) in Kw::ALL.iter().enumerate() {
             assert_eq!(*k as usize, i);
         }
-        for (i, k) in ALL_END.iter().enumerate() {
+        for (i, k) in EndKw::ALL.iter().enumerate() {
             assert_eq!(*k as usize, i);
         }
     }
