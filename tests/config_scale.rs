@@ -1,4 +1,5 @@
-//! Scale: a generated 100,000-conn config resolves, and parse time stays linear in size.
+//! Scale: a generated 100,000-conn config resolves. (Speed and its linear growth are measured
+//! by `make bench`, not asserted by a timed test.)
 
 use std::path::Path;
 use std::time::Instant;
@@ -24,24 +25,6 @@ fn hundred_thousand_conns() {
         "10.3.0.0/16"
     );
     assert!(c.loaded());
-}
-
-#[test]
-fn parse_time_is_linear() {
-    // 8x the input must not cost much more than 8x the time (quadratic would be 64x).
-    let small = gen::many_conns(2_000);
-    let big = gen::many_conns(16_000);
-    let time = |t: &str| {
-        let mut best = f64::MAX;
-        for _ in 0..3 {
-            let s = Instant::now();
-            config::load_str(t, "gen.conf", Path::new("/")).unwrap();
-            best = best.min(s.elapsed().as_secs_f64());
-        }
-        best
-    };
-    let (a, b) = (time(&small), time(&big));
-    assert!(b < a * 8.0 * 3.0, "5k conns {a:.3}s, 40k conns {b:.3}s");
 }
 
 /// The figures for the report: `cargo test --release --test config_scale -- --ignored
