@@ -210,7 +210,7 @@ impl Env for SystemEnv {
 /// The `%default` conn as 4.10 processes it before any conn: the built-in defaults with
 /// `%default`'s settings laid over. A conn hides the `%default` settings it overrides, so they
 /// are gathered from what all conns inherit (%default is one and the same for every conn).
-fn default_conn(config: &Config, env: &dyn Env) -> (starter::StarterConn, Vec<Problem>) {
+fn default_conn<'a>(config: &'a Config, env: &dyn Env) -> (starter::StarterConn<'a>, Vec<Problem>) {
     fn gather<'a, K: Copy + PartialEq>(
         all: impl Iterator<Item = (K, &'a Setting)>,
     ) -> Vec<(K, &'a Setting)> {
@@ -259,11 +259,11 @@ fn refused_by_config(conn: &Conn) -> bool {
 
 /// One conn as 4.10 loads it: a copy of the processed `%default` conn with the conn's own
 /// settings laid over and processed again. Problems make the conn "not loaded properly".
-fn load(
-    default: &starter::StarterConn,
-    conn: &Conn,
+fn load<'a>(
+    default: &starter::StarterConn<'a>,
+    conn: &'a Conn,
     env: &dyn Env,
-) -> (starter::StarterConn, Vec<Problem>) {
+) -> (starter::StarterConn<'a>, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut c = default.clone();
     c.lay(conn, false);
@@ -455,19 +455,22 @@ pub fn run_with_diagnostics(
     let cfg = load_config(&args.config)?;
     let env = SystemEnv;
     // 4.10 loads every conn before adding any; its complaints come first, all together.
-    let (default, default_problems) = default_conn(&cfg, &env);
-    let loaded: Vec<_> = cfg.conns.iter().map(|c| load(&default, c, &env)).collect();
+    // --checkconfig keeps only the complaints, not the conns.
+    let (default, mut problems) = default_conn(&cfg, &env);
+    let mut loaded = Vec::with_capacity(if args.checkconfig { 0 } else { cfg.conns.len() });
+    for conn in &cfg.conns {
+        let (c, p) = load(&default, conn, &env);
+        problems.extend(p);
+        if !args.checkconfig {
+            loaded.push(c);
+        }
+    }
     let complaints: Vec<String> = cfg
         .diagnostics
         .iter()
         .filter(|d| d.severity <= config::Severity::Error)
         .map(|d| d.message.clone())
-        .chain(
-            default_problems
-                .iter()
-                .chain(loaded.iter().flat_map(|(_, p)| p.iter()))
-                .map(|p| p.message.trim_end().to_string()),
-        )
+        .chain(problems.iter().map(|p| p.message.trim_end().to_string()))
         .collect();
     if !complaints.is_empty() {
         on_diagnostic(&format!(
@@ -479,7 +482,6 @@ pub fn run_with_diagnostics(
     if args.checkconfig {
         return Ok(0);
     }
-    let mut loaded = loaded.into_iter().map(|(c, _)| c).collect::<Vec<_>>();
     let mut status: i32 = 0;
     if args.autoall {
         for c in loaded

@@ -3,7 +3,7 @@
 //! e.g. `%default`'s `left=` leaks into a conn's `leftid`), then its own settings are laid
 //! over and processed again. Policy bits, shunts, authby, ends: as 4.10 derives them.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::values::{self, family_of};
@@ -35,40 +35,68 @@ const AF_INET: u64 = libc::AF_INET as u64;
 const AF_INET6: u64 = libc::AF_INET6 as u64;
 
 /// One keyword's place in 4.10's `strings[]`/`options[]` arrays, and whether each was set.
+/// Strings and locations borrow from the `Config` the settings came from.
 #[derive(Clone, Debug, Default)]
-struct Slot {
-    string: Option<String>,
+struct Slot<'a> {
+    string: Option<Cow<'a, str>>,
     string_set: bool,
     number: u64,
     number_set: bool,
-    at: Option<Location>,
+    at: Option<&'a Location>,
 }
 
-/// A conn's (or an end's) fields as 4.10 keeps them: strings and numbers side by side.
-#[derive(Clone, Debug)]
-struct Slots<K>(HashMap<K, Slot>);
+/// A keyword enum whose variants index a dense array (as 4.10's `KSCF_*`/`KNCF_*` do).
+trait SlotKey: Copy {
+    /// One more than the last variant's index.
+    const COUNT: usize;
+    fn index(self) -> usize;
+}
 
-impl<K> Default for Slots<K> {
-    fn default() -> Self {
-        Slots(HashMap::new())
+impl SlotKey for Kw {
+    // The last variant: a keyword added after it must move this along.
+    const COUNT: usize = Kw::IgnorePeerDns as usize + 1;
+    fn index(self) -> usize {
+        self as usize
     }
 }
 
-impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
+impl SlotKey for EndKw {
+    const COUNT: usize = EndKw::Eap as usize + 1;
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A conn's (or an end's) fields as 4.10 keeps them: strings and numbers side by side, one
+/// slot per keyword (an array, as 4.10's: a conn is copied and consulted far more often
+/// than it is filled).
+#[derive(Clone, Debug)]
+struct Slots<'a, K>(Vec<Slot<'a>>, std::marker::PhantomData<K>);
+
+impl<K: SlotKey> Default for Slots<'_, K> {
+    fn default() -> Self {
+        Slots(vec![Slot::default(); K::COUNT], std::marker::PhantomData)
+    }
+}
+
+impl<'a, K: SlotKey> Slots<'a, K> {
+    fn get(&self, kw: K) -> &Slot<'a> {
+        &self.0[kw.index()]
+    }
     /// 4.10's `translate_field` for one setting (duplicates were already judged by `config`).
-    fn lay(&mut self, kw: K, append: bool, setting: &Setting) {
-        let s = self.0.entry(kw).or_default();
-        s.at = Some(setting.at.clone());
+    fn lay(&mut self, kw: K, append: bool, setting: &'a Setting) {
+        let s = &mut self.0[kw.index()];
+        s.at = Some(&setting.at);
         match &setting.value {
             Value::Text if append => {
                 s.string = Some(match s.string.take() {
-                    Some(old) => format!("{old} {}", setting.raw),
-                    None => setting.raw.clone(),
+                    Some(old) => Cow::Owned(format!("{old} {}", setting.raw)),
+                    None => Cow::Borrowed(setting.raw.as_str()),
                 });
                 s.string_set = true;
             }
             Value::Text => {
-                s.string = Some(setting.raw.clone());
+                s.string = Some(Cow::Borrowed(setting.raw.as_str()));
                 s.string_set = true;
             }
             Value::MissingText => {
@@ -80,7 +108,7 @@ impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
                 s.number = v.number().unwrap_or(0);
                 s.number_set = true;
                 if l.is_none() {
-                    s.string = Some(setting.raw.clone());
+                    s.string = Some(Cow::Borrowed(setting.raw.as_str()));
                 }
             }
             v => {
@@ -90,36 +118,44 @@ impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
         }
     }
     fn str(&self, kw: K) -> Option<&str> {
-        self.0.get(&kw).and_then(|s| s.string.as_deref())
+        self.get(kw).string.as_deref()
+    }
+    /// The string, as a cheap copy that does not borrow `self`.
+    fn cow(&self, kw: K) -> Option<Cow<'a, str>> {
+        self.get(kw).string.clone()
     }
     fn str_set(&self, kw: K) -> Option<&str> {
-        self.0
-            .get(&kw)
-            .filter(|s| s.string_set)
-            .and_then(|s| s.string.as_deref())
+        let s = self.get(kw);
+        s.string.as_deref().filter(|_| s.string_set)
+    }
+    /// `str_set`, as a cheap copy that does not borrow `self`.
+    fn cow_set(&self, kw: K) -> Option<Cow<'a, str>> {
+        let s = self.get(kw);
+        s.string.clone().filter(|_| s.string_set)
     }
     fn has_str(&self, kw: K) -> bool {
-        self.0.get(&kw).is_some_and(|s| s.string_set)
+        self.get(kw).string_set
     }
     fn set(&self, kw: K) -> Option<u64> {
-        self.0.get(&kw).filter(|s| s.number_set).map(|s| s.number)
+        let s = self.get(kw);
+        s.number_set.then_some(s.number)
     }
     fn num(&self, kw: K) -> u64 {
-        self.0.get(&kw).map_or(0, |s| s.number)
+        self.get(kw).number
     }
     fn at(&self, kw: K) -> Option<Location> {
-        self.0.get(&kw).and_then(|s| s.at.clone())
+        self.get(kw).at.cloned()
     }
     fn preset(&mut self, kw: K, v: u64) {
-        self.0.entry(kw).or_default().number = v;
+        self.0[kw.index()].number = v;
     }
 }
 
 /// `struct starter_end`, the parts addconn uses.
 #[derive(Clone, Debug)]
-pub struct StarterEnd {
+pub struct StarterEnd<'a> {
     pub side: Side,
-    slots: Slots<EndKw>,
+    slots: Slots<'a, EndKw>,
     pub family: IpFamily,
     pub addrtype: u64,
     pub addr: Option<IpAddr>,
@@ -150,8 +186,8 @@ pub struct StarterEnd {
     pub pool_range: Option<Range>,
 }
 
-impl StarterEnd {
-    fn new(side: Side) -> StarterEnd {
+impl<'a> StarterEnd<'a> {
+    fn new(side: Side) -> StarterEnd<'a> {
         StarterEnd {
             side,
             slots: Slots::default(),
@@ -212,11 +248,11 @@ impl StarterEnd {
 
 /// `struct starter_conn`, the parts addconn uses.
 #[derive(Clone, Debug)]
-pub struct StarterConn {
+pub struct StarterConn<'a> {
     pub name: String,
-    slots: Slots<Kw>,
-    pub left: StarterEnd,
-    pub right: StarterEnd,
+    slots: Slots<'a, Kw>,
+    pub left: StarterEnd<'a>,
+    pub right: StarterEnd<'a>,
     pub ike_version: IkeVersion,
     pub policy: Policies,
     pub authby: Authby,
@@ -246,6 +282,10 @@ pub struct StarterConn {
     pub incomplete_or_invalid: bool,
 }
 
+/// Built once: every conn (and `%default`) starts from a copy.
+static BUILTIN_DEFAULT: once_cell::sync::Lazy<StarterConn<'static>> =
+    once_cell::sync::Lazy::new(StarterConn::make_builtin_default);
+
 /// One problem 4.10 reports while loading (joined with newlines into its error text).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
@@ -253,9 +293,13 @@ pub struct Problem {
     pub at: Option<Location>,
 }
 
-impl StarterConn {
+impl<'a> StarterConn<'a> {
     /// `ipsecconf_default_values`: the conn every conn starts from before `%default`.
-    pub fn builtin_default() -> StarterConn {
+    pub fn builtin_default() -> StarterConn<'a> {
+        BUILTIN_DEFAULT.clone()
+    }
+
+    fn make_builtin_default() -> StarterConn<'static> {
         let mut slots = Slots::default();
         for (kw, v) in [
             (Kw::NatKeepalive, 1),
@@ -323,7 +367,7 @@ impl StarterConn {
 
     /// Lays a conn's settings over this one (4.10's `translate_conn`): those inherited from
     /// `%default` when `inherited`, else the conn's own (with its also= sections).
-    pub fn lay(&mut self, conn: &Conn, inherited: bool) {
+    pub fn lay(&mut self, conn: &'a Conn, inherited: bool) {
         let mine = |s: &&Setting| s.inherited == inherited;
         self.lay_settings(
             conn.iter().filter(|(_, s)| mine(s)),
@@ -333,7 +377,7 @@ impl StarterConn {
     }
 
     /// Lays settings given one by one (what `lay` does for a `Conn`).
-    pub fn lay_settings<'a>(
+    pub fn lay_settings(
         &mut self,
         conn: impl Iterator<Item = (Kw, &'a Setting)>,
         left: impl Iterator<Item = (EndKw, &'a Setting)>,
@@ -505,7 +549,7 @@ impl StarterConn {
             }
         }
         if self.slots.has_str(Kw::Authby) {
-            let value = self.slots.str(Kw::Authby).unwrap_or("").to_string();
+            let value = self.slots.cow(Kw::Authby).unwrap_or_default();
             if let Err(e) = self.authby_from(&value) {
                 problems.push(Problem {
                     message: e.into(),
@@ -660,7 +704,7 @@ fn ipstr(a: Option<IpAddr>) -> String {
 
 /// 4.10's `validate_end`. Returns false on a fatal problem.
 fn validate_end(
-    end: &mut StarterEnd,
+    end: &mut StarterEnd<'_>,
     version: IkeVersion,
     policy: &mut Policies,
     incomplete_or_invalid: &mut bool,
@@ -683,7 +727,7 @@ fn validate_end(
     match end.addrtype {
         kh::ANY => end.addr = None,
         kh::IPADDR => {
-            let s = end.slots.str(EndKw::Ip).unwrap_or("").to_string();
+            let s = end.slots.cow(EndKw::Ip).unwrap_or_default();
             if let Some(iface) = s.strip_prefix('%') {
                 match env.interface(iface, end.family) {
                     Some((a, nh)) => {
@@ -709,7 +753,8 @@ fn validate_end(
                         end.addrtype = kh::IPHOSTNAME;
                     }
                 }
-                if end.id.is_none() {
+                // Unless `leftid=` replaces it below anyway.
+                if end.id.is_none() && end.slots.str_set(EndKw::Id).is_none() {
                     end.id = Some(ipstr(end.addr));
                 }
             }
@@ -723,14 +768,14 @@ fn validate_end(
         _ => {}
     }
 
-    if let Some(v) = end.slots.str_set(EndKw::VtiIp).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::VtiIp) {
         match values::cidr(&v) {
             Ok(c) => end.vti_ip = Some(c),
             Err(e) => err(end, EndKw::VtiIp, format!("bad addr {lr}vti={v} [{e}]")),
         }
     }
 
-    if let Some(v) = end.slots.str_set(EndKw::Subnet).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::Subnet) {
         if end.slots.has_str(EndKw::AddressPool) {
             err(
                 end,
@@ -746,7 +791,7 @@ fn validate_end(
                     "The vnet: and vhost: keywords are only valid for IKEv1 connections".into(),
                 );
             }
-            end.virt = Some(v);
+            end.virt = Some(v.into_owned());
         } else {
             end.has_client = true;
             match values::subnet(&v, None, false) {
@@ -764,7 +809,7 @@ fn validate_end(
     }
 
     end.nexthop = Some(values::zero(end.family));
-    if let Some(v) = end.slots.str_set(EndKw::NextHop).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::NextHop) {
         if v.eq_ignore_ascii_case("%defaultroute") {
             end.nexttype = kh::DEFAULTROUTE;
         } else {
@@ -820,7 +865,7 @@ fn validate_end(
         }
     }
 
-    if let Some(v) = end.slots.str_set(EndKw::SourceIp).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::SourceIp) {
         // A name that resolves is accepted but, as in 4.10, leaves the address unset.
         let ip = match values::address_num(&v, None) {
             Ok(a) => Some(a),
@@ -853,7 +898,7 @@ fn validate_end(
             });
             end.has_client = true;
         }
-        if let Some(i) = end.slots.str_set(EndKw::InterfaceIp).map(str::to_string) {
+        if let Some(i) = end.slots.cow_set(EndKw::InterfaceIp) {
             err(
                 end,
                 EndKw::SourceIp,
@@ -872,11 +917,11 @@ fn validate_end(
     if end.slots.has_str(EndKw::Cert) {
         end.cert = end.slots.str(EndKw::Cert).map(str::to_string);
     }
-    if let Some(c) = end.slots.str_set(EndKw::Ckaid).map(str::to_string) {
+    if let Some(c) = end.slots.cow_set(EndKw::Ckaid) {
         if let Err(e) = values::data(&c, 16) {
             err(end, EndKw::Ckaid, format!("invalid {lr}ckaid: {e}"));
         }
-        end.ckaid = Some(c);
+        end.ckaid = Some(c.into_owned());
     }
     if end.slots.has_str(EndKw::Ca) {
         end.ca = end.slots.str(EndKw::Ca).map(str::to_string);
@@ -884,7 +929,7 @@ fn validate_end(
     if end.slots.has_str(EndKw::Updown) {
         end.updown = end.slots.str(EndKw::Updown).map(str::to_string);
     }
-    if let Some(v) = end.slots.str_set(EndKw::ProtoPort).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::ProtoPort) {
         match values::protoport(&v) {
             Ok(p) => end.protoport = p,
             Err(e) => {
@@ -897,7 +942,7 @@ fn validate_end(
             }
         }
     }
-    if let Some(v) = end.slots.str_set(EndKw::AddressPool).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::AddressPool) {
         if end.slots.has_str(EndKw::Subnet) {
             err(
                 end,
@@ -926,7 +971,7 @@ fn validate_end(
             }
         }
     }
-    if let Some(v) = end.slots.str_set(EndKw::InterfaceIp).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::InterfaceIp) {
         match values::cidr(&v) {
             Ok(c) => end.ifaceip = Some(c),
             Err(e) => err(

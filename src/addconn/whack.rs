@@ -2,6 +2,8 @@
 //! conn (always with "delete first"), then one per raw public key; `leftsubnets=`/
 //! `rightsubnets=` multiply the conn into `NAME/LxR` instances aliased to NAME.
 
+use std::borrow::Cow;
+
 use super::starter::{kh, pk, StarterConn, StarterEnd};
 use super::values;
 use crate::config::{EndKw, Kw};
@@ -333,7 +335,7 @@ fn basic(c: &StarterConn, name: &str, connalias: Option<&str>) -> Result<Vec<Req
 
 /// Iterates `subnet=` then the items of `subnets=` of one end, as 4.10 does.
 struct Subnets<'a> {
-    end: &'a StarterEnd,
+    end: &'a StarterEnd<'a>,
     rest: &'a str,
     count: u32,
     subnet: Option<Subnet>,
@@ -341,7 +343,7 @@ struct Subnets<'a> {
 }
 
 impl<'a> Subnets<'a> {
-    fn first(end: &'a StarterEnd, conn: &str) -> Option<Subnets<'a>> {
+    fn first(end: &'a StarterEnd<'a>, conn: &str) -> Option<Subnets<'a>> {
         let mut s = Subnets {
             end,
             rest: end.subnets().unwrap_or(""),
@@ -385,9 +387,10 @@ impl<'a> Subnets<'a> {
 /// The instances 4.10 makes of a conn: itself, or one per `leftsubnets=` x `rightsubnets=`
 /// combination (named `NAME/LxR`, aliased to NAME). A bad item ends the list with 4.10's
 /// warning.
-fn instances(c: &StarterConn) -> (Vec<StarterConn>, Option<Refusal>) {
+/// The conn itself is borrowed, not copied.
+fn instances<'c, 'a>(c: &'c StarterConn<'a>) -> (Vec<Cow<'c, StarterConn<'a>>>, Option<Refusal>) {
     if c.left.subnets().is_none() && c.right.subnets().is_none() {
-        return (vec![c.clone()], None);
+        return (vec![Cow::Borrowed(c)], None);
     }
     let fail = |message: Option<String>| {
         Some(Refusal {
@@ -418,7 +421,7 @@ fn instances(c: &StarterConn) -> (Vec<StarterConn>, Option<Refusal>) {
         }
         sc.name = format!("{}/{}x{}", c.name, left.count, right.count);
         sc.connalias = Some(c.name.clone());
-        out.push(sc);
+        out.push(Cow::Owned(sc));
         if !right.next(&c.name) {
             if let Some(e) = right.error.take() {
                 return (out, fail(Some(e)));
@@ -467,7 +470,7 @@ pub fn route_requests(c: &StarterConn) -> Vec<Request> {
         .0
         .into_iter()
         .map(|sc| Request {
-            name: Some(sc.name),
+            name: Some(sc.name.clone()),
             route: true,
             sender: Sender::Addconn,
             ..Request::default()
