@@ -35,10 +35,13 @@ const AF_INET: u64 = libc::AF_INET as u64;
 const AF_INET6: u64 = libc::AF_INET6 as u64;
 
 /// One keyword's place in 4.10's `strings[]`/`options[]` arrays, and whether each was set.
-/// Strings and locations borrow from the `Config` the settings came from.
-#[derive(Clone, Debug, Default)]
+/// Strings and locations borrow from the `Config` the settings came from, so a slot is
+/// plain data and a conn's copy of `%default` a block copy.
+#[derive(Clone, Copy, Debug, Default)]
 struct Slot<'a> {
-    string: Option<Cow<'a, str>>,
+    string: Option<&'a str>,
+    /// The string is `Slots::joined` (the one keyword whose values accumulate).
+    joined: bool,
     string_set: bool,
     number: u64,
     number_set: bool,
@@ -47,59 +50,82 @@ struct Slot<'a> {
 
 /// A keyword enum whose variants index a dense array (as 4.10's `KSCF_*`/`KNCF_*` do).
 trait SlotKey: Copy {
-    /// One more than the last variant's index.
-    const COUNT: usize;
     fn index(self) -> usize;
 }
 
 impl SlotKey for Kw {
-    // The last variant: a keyword added after it must move this along.
-    const COUNT: usize = Kw::IgnorePeerDns as usize + 1;
     fn index(self) -> usize {
         self as usize
     }
 }
 
 impl SlotKey for EndKw {
-    const COUNT: usize = EndKw::Eap as usize + 1;
     fn index(self) -> usize {
         self as usize
     }
 }
 
+// One past each enum's last variant: a keyword added after it must move these along.
+const CONN_SLOTS: usize = Kw::IgnorePeerDns as usize + 1;
+const END_SLOTS: usize = EndKw::Eap as usize + 1;
+
 /// A conn's (or an end's) fields as 4.10 keeps them: strings and numbers side by side, one
-/// slot per keyword (an array, as 4.10's: a conn is copied and consulted far more often
+/// slot per keyword, in an array as 4.10's (a conn is copied and consulted far more often
 /// than it is filled).
 #[derive(Clone, Debug)]
-struct Slots<'a, K>(Vec<Slot<'a>>, std::marker::PhantomData<K>);
+struct Slots<'a, K, const N: usize> {
+    slots: [Slot<'a>; N],
+    /// `connalias=`'s or `leftsubnets=`'s values joined, when more than one was laid.
+    joined: Option<String>,
+    key: std::marker::PhantomData<K>,
+}
 
-impl<K: SlotKey> Default for Slots<'_, K> {
+impl<K, const N: usize> Default for Slots<'_, K, N> {
     fn default() -> Self {
-        Slots(vec![Slot::default(); K::COUNT], std::marker::PhantomData)
+        Slots {
+            slots: [Slot::default(); N],
+            joined: None,
+            key: std::marker::PhantomData,
+        }
     }
 }
 
-impl<'a, K: SlotKey> Slots<'a, K> {
+impl<'a, K: SlotKey, const N: usize> Slots<'a, K, N> {
     fn get(&self, kw: K) -> &Slot<'a> {
-        &self.0[kw.index()]
+        &self.slots[kw.index()]
     }
     /// 4.10's `translate_field` for one setting (duplicates were already judged by `config`).
+    /// `append` for the one keyword of the kind whose values accumulate.
     fn lay(&mut self, kw: K, append: bool, setting: &'a Setting) {
-        let s = &mut self.0[kw.index()];
+        let raw = Some(setting.raw.as_str());
+        let old = match setting.value {
+            Value::Text if append => self.str(kw).map(str::to_string),
+            _ => None,
+        };
+        let s = &mut self.slots[kw.index()];
         s.at = Some(&setting.at);
         match &setting.value {
             Value::Text if append => {
-                s.string = Some(match s.string.take() {
-                    Some(old) => Cow::Owned(format!("{old} {}", setting.raw)),
-                    None => Cow::Borrowed(setting.raw.as_str()),
-                });
+                match old {
+                    Some(old) => {
+                        self.joined = Some(format!("{old} {}", setting.raw));
+                        s.joined = true;
+                        s.string = None;
+                    }
+                    None => {
+                        s.joined = false;
+                        s.string = raw;
+                    }
+                }
                 s.string_set = true;
             }
             Value::Text => {
-                s.string = Some(Cow::Borrowed(setting.raw.as_str()));
+                s.joined = false;
+                s.string = raw;
                 s.string_set = true;
             }
             Value::MissingText => {
+                s.joined = false;
                 s.string = None;
                 s.string_set = true;
             }
@@ -108,7 +134,8 @@ impl<'a, K: SlotKey> Slots<'a, K> {
                 s.number = v.number().unwrap_or(0);
                 s.number_set = true;
                 if l.is_none() {
-                    s.string = Some(Cow::Borrowed(setting.raw.as_str()));
+                    s.joined = false;
+                    s.string = raw;
                 }
             }
             v => {
@@ -118,20 +145,28 @@ impl<'a, K: SlotKey> Slots<'a, K> {
         }
     }
     fn str(&self, kw: K) -> Option<&str> {
-        self.get(kw).string.as_deref()
+        let s = self.get(kw);
+        if s.joined {
+            self.joined.as_deref()
+        } else {
+            s.string
+        }
     }
     /// The string, as a cheap copy that does not borrow `self`.
     fn cow(&self, kw: K) -> Option<Cow<'a, str>> {
-        self.get(kw).string.clone()
+        let s = self.get(kw);
+        if s.joined {
+            self.joined.clone().map(Cow::Owned)
+        } else {
+            s.string.map(Cow::Borrowed)
+        }
     }
     fn str_set(&self, kw: K) -> Option<&str> {
-        let s = self.get(kw);
-        s.string.as_deref().filter(|_| s.string_set)
+        self.str(kw).filter(|_| self.get(kw).string_set)
     }
     /// `str_set`, as a cheap copy that does not borrow `self`.
     fn cow_set(&self, kw: K) -> Option<Cow<'a, str>> {
-        let s = self.get(kw);
-        s.string.clone().filter(|_| s.string_set)
+        self.cow(kw).filter(|_| self.get(kw).string_set)
     }
     fn has_str(&self, kw: K) -> bool {
         self.get(kw).string_set
@@ -147,7 +182,7 @@ impl<'a, K: SlotKey> Slots<'a, K> {
         self.get(kw).at.cloned()
     }
     fn preset(&mut self, kw: K, v: u64) {
-        self.0[kw.index()].number = v;
+        self.slots[kw.index()].number = v;
     }
 }
 
@@ -155,7 +190,7 @@ impl<'a, K: SlotKey> Slots<'a, K> {
 #[derive(Clone, Debug)]
 pub struct StarterEnd<'a> {
     pub side: Side,
-    slots: Slots<'a, EndKw>,
+    slots: Slots<'a, EndKw, END_SLOTS>,
     pub family: IpFamily,
     pub addrtype: u64,
     pub addr: Option<IpAddr>,
@@ -250,7 +285,7 @@ impl<'a> StarterEnd<'a> {
 #[derive(Clone, Debug)]
 pub struct StarterConn<'a> {
     pub name: String,
-    slots: Slots<'a, Kw>,
+    slots: Slots<'a, Kw, CONN_SLOTS>,
     pub left: StarterEnd<'a>,
     pub right: StarterEnd<'a>,
     pub ike_version: IkeVersion,
