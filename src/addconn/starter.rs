@@ -216,7 +216,7 @@ pub struct StarterEnd<'a> {
     pub cert: Option<String>,
     pub ckaid: Option<String>,
     pub ca: Option<String>,
-    pub updown: Option<String>,
+    pub updown: Option<Cow<'a, str>>,
     pub protoport: ProtoPort,
     pub pool_range: Option<Range>,
 }
@@ -249,7 +249,7 @@ impl<'a> StarterEnd<'a> {
             cert: None,
             ckaid: None,
             ca: None,
-            updown: Some("ipsec _updown".into()),
+            updown: Some(Cow::Borrowed("ipsec _updown")),
             protoport: ProtoPort::default(),
             pool_range: None,
         }
@@ -295,19 +295,19 @@ pub struct StarterConn<'a> {
     pub prospective_shunt: Shunt,
     pub negotiation_shunt: Shunt,
     pub failure_shunt: Shunt,
-    pub connalias: Option<String>,
-    pub ike: Option<String>,
-    pub esp: Option<String>,
-    pub modecfg_dns: Option<String>,
-    pub modecfg_domains: Option<String>,
-    pub modecfg_banner: Option<String>,
-    pub sec_label: Option<String>,
-    pub mark_both: Option<String>,
-    pub mark_in: Option<String>,
-    pub mark_out: Option<String>,
-    pub vti_iface: Option<String>,
-    pub redirect_to: Option<String>,
-    pub accept_redirect_to: Option<String>,
+    pub connalias: Option<Cow<'a, str>>,
+    pub ike: Option<Cow<'a, str>>,
+    pub esp: Option<Cow<'a, str>>,
+    pub modecfg_dns: Option<Cow<'a, str>>,
+    pub modecfg_domains: Option<Cow<'a, str>>,
+    pub modecfg_banner: Option<Cow<'a, str>>,
+    pub sec_label: Option<Cow<'a, str>>,
+    pub mark_both: Option<Cow<'a, str>>,
+    pub mark_in: Option<Cow<'a, str>>,
+    pub mark_out: Option<Cow<'a, str>>,
+    pub vti_iface: Option<Cow<'a, str>>,
+    pub redirect_to: Option<Cow<'a, str>>,
+    pub accept_redirect_to: Option<Cow<'a, str>>,
     /// `auto=` as a number (`enum keyword_auto`).
     pub desired_state: u64,
     /// 4.10 would not send this conn ("did not load properly").
@@ -520,7 +520,7 @@ impl<'a> StarterConn<'a> {
             (&mut self.accept_redirect_to, Kw::AcceptRedirectTo),
         ] {
             if self.slots.has_str(kw) {
-                *field = self.slots.str(kw).map(str::to_string);
+                *field = self.slots.cow(kw);
             }
         }
         if let Some(v) = self.slots.set(Kw::Phase2) {
@@ -962,7 +962,7 @@ fn validate_end(
         end.ca = end.slots.str(EndKw::Ca).map(str::to_string);
     }
     if end.slots.has_str(EndKw::Updown) {
-        end.updown = end.slots.str(EndKw::Updown).map(str::to_string);
+        end.updown = end.slots.cow(EndKw::Updown);
     }
     if let Some(v) = end.slots.cow_set(EndKw::ProtoPort) {
         match values::protoport(&v) {

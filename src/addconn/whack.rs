@@ -83,7 +83,7 @@ fn end_of(e: &StarterEnd) -> Result<End, String> {
         client_pad: e.subnet_pad,
         protoport: e.protoport,
         key_from_dns_on_demand: e.key_from_dns,
-        updown: e.updown.clone(),
+        updown: e.updown.as_deref().map(str::to_string),
         virt: e.virt.clone(),
         pool_range: e.pool_range,
         xauth_server: b(EndKw::XauthServer).unwrap_or(false),
@@ -236,26 +236,26 @@ fn conn_message(c: &StarterConn, name: &str, connalias: Option<&str>) -> Result<
             .filter(|v| (1..=0x3fff).contains(v))
             .unwrap_or(0) as u32,
         nflog_group: set(Kw::NflogConn).unwrap_or(0) as i32,
-        sec_label: c.sec_label.clone(),
+        sec_label: c.sec_label.as_deref().map(str::to_string),
         left,
         right,
         tunnel_family: Some(c.left.family),
-        ike: c.ike.clone(),
-        esp: c.esp.clone(),
+        ike: c.ike.as_deref().map(str::to_string),
+        esp: c.esp.as_deref().map(str::to_string),
         connalias: connalias.map(str::to_string),
-        modecfg_dns: c.modecfg_dns.clone(),
-        modecfg_domains: c.modecfg_domains.clone(),
-        modecfg_banner: c.modecfg_banner.clone(),
-        mark_both: c.mark_both.clone(),
-        mark_in: c.mark_in.clone(),
-        mark_out: c.mark_out.clone(),
-        vti_iface: c.vti_iface.clone(),
+        modecfg_dns: c.modecfg_dns.as_deref().map(str::to_string),
+        modecfg_domains: c.modecfg_domains.as_deref().map(str::to_string),
+        modecfg_banner: c.modecfg_banner.as_deref().map(str::to_string),
+        mark_both: c.mark_both.as_deref().map(str::to_string),
+        mark_in: c.mark_in.as_deref().map(str::to_string),
+        mark_out: c.mark_out.as_deref().map(str::to_string),
+        vti_iface: c.vti_iface.as_deref().map(str::to_string),
         vti_routing: set(Kw::VtiRouting).is_some_and(|v| v != 0),
         vti_shared: set(Kw::VtiShared).is_some_and(|v| v != 0),
         global_redirect: GlobalRedirect::Unset,
         global_redirect_to: None,
-        redirect_to: c.redirect_to.clone(),
-        accept_redirect_to: c.accept_redirect_to.clone(),
+        redirect_to: c.redirect_to.as_deref().map(str::to_string),
+        accept_redirect_to: c.accept_redirect_to.as_deref().map(str::to_string),
         metric: n(Kw::Metric) as i32,
         dnshostname: (c.right.addrtype == kh::IPHOSTNAME)
             .then(|| c.right.host_string().map(str::to_string))
@@ -420,7 +420,7 @@ fn instances<'c, 'a>(c: &'c StarterConn<'a>) -> (Vec<Cow<'c, StarterConn<'a>>>, 
             sc.right.subnet_pad = [0; 3];
         }
         sc.name = format!("{}/{}x{}", c.name, left.count, right.count);
-        sc.connalias = Some(c.name.clone());
+        sc.connalias = Some(Cow::Owned(c.name.clone()));
         out.push(Cow::Owned(sc));
         if !right.next(&c.name) {
             if let Some(e) = right.error.take() {
