@@ -506,13 +506,14 @@ pub fn run_with_diagnostics(
     let cfg = load_config(&args.config)?;
     let env = SystemEnv;
     // 4.10 loads every conn before adding any; its complaints come first, all together.
-    // --checkconfig keeps only the complaints, not the conns.
+    // Only the conns still needed are kept: none for --checkconfig, those to be added for
+    // --autoall, all for names (which may be aliases).
     let (default, mut problems) = default_conn(&cfg, &env);
     let mut loaded = Vec::with_capacity(if args.checkconfig { 0 } else { cfg.conns.len() });
     for conn in &cfg.conns {
         let (c, p) = load(&default, conn, &env);
         problems.extend(p);
-        if !args.checkconfig {
+        if !args.checkconfig && (!args.autoall || matches!(c.desired_state, 2..=5)) {
             loaded.push(c);
         }
     }
