@@ -210,7 +210,7 @@ impl Env for SystemEnv {
 /// The `%default` conn as 4.10 processes it before any conn: the built-in defaults with
 /// `%default`'s settings laid over. A conn hides the `%default` settings it overrides, so they
 /// are gathered from what all conns inherit (%default is one and the same for every conn).
-fn default_conn(config: &Config, env: &dyn Env) -> (starter::StarterConn, Vec<Problem>) {
+fn default_conn<'a>(config: &'a Config, env: &dyn Env) -> (starter::StarterConn<'a>, Vec<Problem>) {
     fn gather<'a, K: Copy + PartialEq>(
         all: impl Iterator<Item = (K, &'a Setting)>,
     ) -> Vec<(K, &'a Setting)> {
@@ -259,11 +259,11 @@ fn refused_by_config(conn: &Conn) -> bool {
 
 /// One conn as 4.10 loads it: a copy of the processed `%default` conn with the conn's own
 /// settings laid over and processed again. Problems make the conn "not loaded properly".
-fn load(
-    default: &starter::StarterConn,
-    conn: &Conn,
+fn load<'a>(
+    default: &starter::StarterConn<'a>,
+    conn: &'a Conn,
     env: &dyn Env,
-) -> (starter::StarterConn, Vec<Problem>) {
+) -> (starter::StarterConn<'a>, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut c = default.clone();
     c.lay(conn, false);
@@ -379,16 +379,25 @@ pub fn exit_status_for(e: &Error) -> i32 {
     }
 }
 
+/// One message, encoded ahead of sending (or why it cannot be).
+type Encoded = std::result::Result<Vec<u8>, String>;
+
+fn encode(r: &Request) -> Encoded {
+    wire::Profile::V4_10.encode(r).map_err(|e| e.to_string())
+}
+
 /// Sends one message and reads pluto's answer under addconn's rules; returns the status
-/// 4.10's `send_whack_msg` returns (-1 when pluto cannot be reached).
-fn send(
+/// 4.10's `send_whack_msg` returns (-1 when pluto cannot be reached). `meanwhile` runs once
+/// the message is written, while pluto works on it.
+fn exchange(
     args: &Args,
-    r: &Request,
+    bytes: Encoded,
     on_line: &mut dyn FnMut(&Line),
     on_diagnostic: &mut dyn FnMut(&str),
     xauth: &mut dyn client::Xauth,
+    meanwhile: &mut dyn FnMut(),
 ) -> Result<i32> {
-    let bytes = match wire::Profile::V4_10.encode(r) {
+    let bytes = match bytes {
         Ok(b) => b,
         Err(e) => {
             on_diagnostic(&format!("send_wack_msg(): can't pack strings: {e}"));
@@ -402,6 +411,7 @@ fn send(
             return Ok(-1);
         }
     };
+    meanwhile();
     let mut echo = |l: &Line| {
         if args.echo {
             on_line(l)
@@ -411,26 +421,67 @@ fn send(
     Ok(x.exit_status())
 }
 
-/// Sends one conn's messages as `starter_whack_add_conn` does: a conn message's non-zero
-/// status stops the rest; a key message's only when pluto could not be reached.
-fn add(
+fn send(
     args: &Args,
-    c: &starter::StarterConn,
+    r: &Request,
     on_line: &mut dyn FnMut(&Line),
     on_diagnostic: &mut dyn FnMut(&str),
     xauth: &mut dyn client::Xauth,
 ) -> Result<i32> {
+    exchange(args, encode(r), on_line, on_diagnostic, xauth, &mut || {})
+}
+
+/// One conn's messages as `starter_whack_add_conn` sends them, encoded: each with whether
+/// it is the conn message (rather than a key), and why 4.10 stops after them, if it does.
+struct Prepared {
+    messages: Vec<(bool, Encoded)>,
+    refusal: Option<whack::Refusal>,
+}
+
+/// Readies a loaded conn for sending: `%defaultroute` resolved, the wire name, the messages.
+fn prepare(c: &mut starter::StarterConn, env: &dyn Env) -> Prepared {
+    resolve_default_routes(c, env);
+    c.name = wire_name(&c.name).to_string();
+    encode_conn(c)
+}
+
+fn encode_conn(c: &starter::StarterConn) -> Prepared {
     let (requests, refusal) = match whack::add_conn(c) {
         Ok(r) => (r, None),
-        Err(r) => (r.sent.clone(), Some(r)),
+        Err(mut r) => (std::mem::take(&mut r.sent), Some(r)),
     };
-    for r in &requests {
-        let s = send(args, r, on_line, on_diagnostic, xauth)?;
-        if s != 0 && (r.connection.is_some() || s < 0) {
+    Prepared {
+        messages: requests
+            .iter()
+            .map(|r| (r.connection.is_some(), encode(r)))
+            .collect(),
+        refusal,
+    }
+}
+
+/// Sends one conn's messages as `starter_whack_add_conn` does: a conn message's non-zero
+/// status stops the rest; a key message's only when pluto could not be reached.
+/// `meanwhile` runs (at most once) while pluto works on the first message.
+fn add(
+    args: &Args,
+    p: Prepared,
+    on_line: &mut dyn FnMut(&Line),
+    on_diagnostic: &mut dyn FnMut(&str),
+    xauth: &mut dyn client::Xauth,
+    meanwhile: &mut dyn FnMut(),
+) -> Result<i32> {
+    let mut meanwhile = Some(meanwhile);
+    for (is_conn, bytes) in p.messages {
+        let s = exchange(args, bytes, on_line, on_diagnostic, xauth, &mut || {
+            if let Some(f) = meanwhile.take() {
+                f()
+            }
+        })?;
+        if s != 0 && (is_conn || s < 0) {
             return Ok(s);
         }
     }
-    if let Some(r) = refusal {
+    if let Some(r) = p.refusal {
         if !r.message.is_empty() {
             on_diagnostic(&r.message);
         }
@@ -455,19 +506,23 @@ pub fn run_with_diagnostics(
     let cfg = load_config(&args.config)?;
     let env = SystemEnv;
     // 4.10 loads every conn before adding any; its complaints come first, all together.
-    let (default, default_problems) = default_conn(&cfg, &env);
-    let loaded: Vec<_> = cfg.conns.iter().map(|c| load(&default, c, &env)).collect();
+    // Only the conns still needed are kept: none for --checkconfig, those to be added for
+    // --autoall, all for names (which may be aliases).
+    let (default, mut problems) = default_conn(&cfg, &env);
+    let mut loaded = Vec::with_capacity(if args.checkconfig { 0 } else { cfg.conns.len() });
+    for conn in &cfg.conns {
+        let (c, p) = load(&default, conn, &env);
+        problems.extend(p);
+        if !args.checkconfig && (!args.autoall || matches!(c.desired_state, 2..=5)) {
+            loaded.push(c);
+        }
+    }
     let complaints: Vec<String> = cfg
         .diagnostics
         .iter()
         .filter(|d| d.severity <= config::Severity::Error)
         .map(|d| d.message.clone())
-        .chain(
-            default_problems
-                .iter()
-                .chain(loaded.iter().flat_map(|(_, p)| p.iter()))
-                .map(|p| p.message.trim_end().to_string()),
-        )
+        .chain(problems.iter().map(|p| p.message.trim_end().to_string()))
         .collect();
     if !complaints.is_empty() {
         on_diagnostic(&format!(
@@ -479,16 +534,20 @@ pub fn run_with_diagnostics(
     if args.checkconfig {
         return Ok(0);
     }
-    let mut loaded = loaded.into_iter().map(|(c, _)| c).collect::<Vec<_>>();
     let mut status: i32 = 0;
     if args.autoall {
-        for c in loaded
+        // Each conn is readied while pluto works on the one before (the answer is still
+        // read before the next message is written, as 4.10 does).
+        let mut todo = loaded
             .iter_mut()
-            .filter(|c| matches!(c.desired_state, 2..=5))
-        {
-            resolve_default_routes(c, &env);
-            c.name = wire_name(&c.name).to_string();
-            add(args, c, on_line, on_diagnostic, xauth)?;
+            .filter(|c| matches!(c.desired_state, 2..=5));
+        let mut ready = todo.next().map(|c| prepare(c, &env));
+        while let Some(p) = ready.take() {
+            let mut upcoming = None;
+            add(args, p, on_line, on_diagnostic, xauth, &mut || {
+                upcoming = Some(todo.next().map(|c| prepare(c, &env)));
+            })?;
+            ready = upcoming.unwrap_or_else(|| todo.next().map(|c| prepare(c, &env)));
         }
         let listen = Request {
             listen: true,
@@ -537,7 +596,14 @@ pub fn run_with_diagnostics(
                 resolve_default_routes(c, &env);
                 let mut sc = c.clone();
                 sc.name = wire_name(&sc.name).to_string();
-                status = add(args, &sc, on_line, on_diagnostic, xauth)?;
+                status = add(
+                    args,
+                    encode_conn(&sc),
+                    on_line,
+                    on_diagnostic,
+                    xauth,
+                    &mut || {},
+                )?;
                 added[i] = true;
             }
         }

@@ -3,7 +3,7 @@
 //! e.g. `%default`'s `left=` leaks into a conn's `leftid`), then its own settings are laid
 //! over and processed again. Policy bits, shunts, authby, ends: as 4.10 derives them.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::values::{self, family_of};
@@ -35,43 +35,97 @@ const AF_INET: u64 = libc::AF_INET as u64;
 const AF_INET6: u64 = libc::AF_INET6 as u64;
 
 /// One keyword's place in 4.10's `strings[]`/`options[]` arrays, and whether each was set.
-#[derive(Clone, Debug, Default)]
-struct Slot {
-    string: Option<String>,
+/// Strings and locations borrow from the `Config` the settings came from, so a slot is
+/// plain data and a conn's copy of `%default` a block copy.
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot<'a> {
+    string: Option<&'a str>,
+    /// The string is `Slots::joined` (the one keyword whose values accumulate).
+    joined: bool,
     string_set: bool,
     number: u64,
     number_set: bool,
-    at: Option<Location>,
+    at: Option<&'a Location>,
 }
 
-/// A conn's (or an end's) fields as 4.10 keeps them: strings and numbers side by side.
-#[derive(Clone, Debug)]
-struct Slots<K>(HashMap<K, Slot>);
+/// A keyword enum whose variants index a dense array (as 4.10's `KSCF_*`/`KNCF_*` do).
+trait SlotKey: Copy {
+    fn index(self) -> usize;
+}
 
-impl<K> Default for Slots<K> {
-    fn default() -> Self {
-        Slots(HashMap::new())
+impl SlotKey for Kw {
+    fn index(self) -> usize {
+        self as usize
     }
 }
 
-impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
+impl SlotKey for EndKw {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+// One past each enum's last variant: a keyword added after it must move these along.
+const CONN_SLOTS: usize = Kw::IgnorePeerDns as usize + 1;
+const END_SLOTS: usize = EndKw::Eap as usize + 1;
+
+/// A conn's (or an end's) fields as 4.10 keeps them: strings and numbers side by side, one
+/// slot per keyword, in an array as 4.10's (a conn is copied and consulted far more often
+/// than it is filled).
+#[derive(Clone, Debug)]
+struct Slots<'a, K, const N: usize> {
+    slots: [Slot<'a>; N],
+    /// `connalias=`'s or `leftsubnets=`'s values joined, when more than one was laid.
+    joined: Option<String>,
+    key: std::marker::PhantomData<K>,
+}
+
+impl<K, const N: usize> Default for Slots<'_, K, N> {
+    fn default() -> Self {
+        Slots {
+            slots: [Slot::default(); N],
+            joined: None,
+            key: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'a, K: SlotKey, const N: usize> Slots<'a, K, N> {
+    fn get(&self, kw: K) -> &Slot<'a> {
+        &self.slots[kw.index()]
+    }
     /// 4.10's `translate_field` for one setting (duplicates were already judged by `config`).
-    fn lay(&mut self, kw: K, append: bool, setting: &Setting) {
-        let s = self.0.entry(kw).or_default();
-        s.at = Some(setting.at.clone());
+    /// `append` for the one keyword of the kind whose values accumulate.
+    fn lay(&mut self, kw: K, append: bool, setting: &'a Setting) {
+        let raw = Some(setting.raw.as_str());
+        let old = match setting.value {
+            Value::Text if append => self.str(kw).map(str::to_string),
+            _ => None,
+        };
+        let s = &mut self.slots[kw.index()];
+        s.at = Some(&setting.at);
         match &setting.value {
             Value::Text if append => {
-                s.string = Some(match s.string.take() {
-                    Some(old) => format!("{old} {}", setting.raw),
-                    None => setting.raw.clone(),
-                });
+                match old {
+                    Some(old) => {
+                        self.joined = Some(format!("{old} {}", setting.raw));
+                        s.joined = true;
+                        s.string = None;
+                    }
+                    None => {
+                        s.joined = false;
+                        s.string = raw;
+                    }
+                }
                 s.string_set = true;
             }
             Value::Text => {
-                s.string = Some(setting.raw.clone());
+                s.joined = false;
+                s.string = raw;
                 s.string_set = true;
             }
             Value::MissingText => {
+                s.joined = false;
                 s.string = None;
                 s.string_set = true;
             }
@@ -80,7 +134,8 @@ impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
                 s.number = v.number().unwrap_or(0);
                 s.number_set = true;
                 if l.is_none() {
-                    s.string = Some(setting.raw.clone());
+                    s.joined = false;
+                    s.string = raw;
                 }
             }
             v => {
@@ -90,36 +145,52 @@ impl<K: Copy + Eq + std::hash::Hash> Slots<K> {
         }
     }
     fn str(&self, kw: K) -> Option<&str> {
-        self.0.get(&kw).and_then(|s| s.string.as_deref())
+        let s = self.get(kw);
+        if s.joined {
+            self.joined.as_deref()
+        } else {
+            s.string
+        }
+    }
+    /// The string, as a cheap copy that does not borrow `self`.
+    fn cow(&self, kw: K) -> Option<Cow<'a, str>> {
+        let s = self.get(kw);
+        if s.joined {
+            self.joined.clone().map(Cow::Owned)
+        } else {
+            s.string.map(Cow::Borrowed)
+        }
     }
     fn str_set(&self, kw: K) -> Option<&str> {
-        self.0
-            .get(&kw)
-            .filter(|s| s.string_set)
-            .and_then(|s| s.string.as_deref())
+        self.str(kw).filter(|_| self.get(kw).string_set)
+    }
+    /// `str_set`, as a cheap copy that does not borrow `self`.
+    fn cow_set(&self, kw: K) -> Option<Cow<'a, str>> {
+        self.cow(kw).filter(|_| self.get(kw).string_set)
     }
     fn has_str(&self, kw: K) -> bool {
-        self.0.get(&kw).is_some_and(|s| s.string_set)
+        self.get(kw).string_set
     }
     fn set(&self, kw: K) -> Option<u64> {
-        self.0.get(&kw).filter(|s| s.number_set).map(|s| s.number)
+        let s = self.get(kw);
+        s.number_set.then_some(s.number)
     }
     fn num(&self, kw: K) -> u64 {
-        self.0.get(&kw).map_or(0, |s| s.number)
+        self.get(kw).number
     }
     fn at(&self, kw: K) -> Option<Location> {
-        self.0.get(&kw).and_then(|s| s.at.clone())
+        self.get(kw).at.cloned()
     }
     fn preset(&mut self, kw: K, v: u64) {
-        self.0.entry(kw).or_default().number = v;
+        self.slots[kw.index()].number = v;
     }
 }
 
 /// `struct starter_end`, the parts addconn uses.
 #[derive(Clone, Debug)]
-pub struct StarterEnd {
+pub struct StarterEnd<'a> {
     pub side: Side,
-    slots: Slots<EndKw>,
+    slots: Slots<'a, EndKw, END_SLOTS>,
     pub family: IpFamily,
     pub addrtype: u64,
     pub addr: Option<IpAddr>,
@@ -145,13 +216,13 @@ pub struct StarterEnd {
     pub cert: Option<String>,
     pub ckaid: Option<String>,
     pub ca: Option<String>,
-    pub updown: Option<String>,
+    pub updown: Option<Cow<'a, str>>,
     pub protoport: ProtoPort,
     pub pool_range: Option<Range>,
 }
 
-impl StarterEnd {
-    fn new(side: Side) -> StarterEnd {
+impl<'a> StarterEnd<'a> {
+    fn new(side: Side) -> StarterEnd<'a> {
         StarterEnd {
             side,
             slots: Slots::default(),
@@ -178,7 +249,7 @@ impl StarterEnd {
             cert: None,
             ckaid: None,
             ca: None,
-            updown: Some("ipsec _updown".into()),
+            updown: Some(Cow::Borrowed("ipsec _updown")),
             protoport: ProtoPort::default(),
             pool_range: None,
         }
@@ -212,11 +283,11 @@ impl StarterEnd {
 
 /// `struct starter_conn`, the parts addconn uses.
 #[derive(Clone, Debug)]
-pub struct StarterConn {
+pub struct StarterConn<'a> {
     pub name: String,
-    slots: Slots<Kw>,
-    pub left: StarterEnd,
-    pub right: StarterEnd,
+    slots: Slots<'a, Kw, CONN_SLOTS>,
+    pub left: StarterEnd<'a>,
+    pub right: StarterEnd<'a>,
     pub ike_version: IkeVersion,
     pub policy: Policies,
     pub authby: Authby,
@@ -224,19 +295,19 @@ pub struct StarterConn {
     pub prospective_shunt: Shunt,
     pub negotiation_shunt: Shunt,
     pub failure_shunt: Shunt,
-    pub connalias: Option<String>,
-    pub ike: Option<String>,
-    pub esp: Option<String>,
-    pub modecfg_dns: Option<String>,
-    pub modecfg_domains: Option<String>,
-    pub modecfg_banner: Option<String>,
-    pub sec_label: Option<String>,
-    pub mark_both: Option<String>,
-    pub mark_in: Option<String>,
-    pub mark_out: Option<String>,
-    pub vti_iface: Option<String>,
-    pub redirect_to: Option<String>,
-    pub accept_redirect_to: Option<String>,
+    pub connalias: Option<Cow<'a, str>>,
+    pub ike: Option<Cow<'a, str>>,
+    pub esp: Option<Cow<'a, str>>,
+    pub modecfg_dns: Option<Cow<'a, str>>,
+    pub modecfg_domains: Option<Cow<'a, str>>,
+    pub modecfg_banner: Option<Cow<'a, str>>,
+    pub sec_label: Option<Cow<'a, str>>,
+    pub mark_both: Option<Cow<'a, str>>,
+    pub mark_in: Option<Cow<'a, str>>,
+    pub mark_out: Option<Cow<'a, str>>,
+    pub vti_iface: Option<Cow<'a, str>>,
+    pub redirect_to: Option<Cow<'a, str>>,
+    pub accept_redirect_to: Option<Cow<'a, str>>,
     /// `auto=` as a number (`enum keyword_auto`).
     pub desired_state: u64,
     /// 4.10 would not send this conn ("did not load properly").
@@ -246,6 +317,10 @@ pub struct StarterConn {
     pub incomplete_or_invalid: bool,
 }
 
+/// Built once: every conn (and `%default`) starts from a copy.
+static BUILTIN_DEFAULT: once_cell::sync::Lazy<StarterConn<'static>> =
+    once_cell::sync::Lazy::new(StarterConn::make_builtin_default);
+
 /// One problem 4.10 reports while loading (joined with newlines into its error text).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
@@ -253,9 +328,13 @@ pub struct Problem {
     pub at: Option<Location>,
 }
 
-impl StarterConn {
+impl<'a> StarterConn<'a> {
     /// `ipsecconf_default_values`: the conn every conn starts from before `%default`.
-    pub fn builtin_default() -> StarterConn {
+    pub fn builtin_default() -> StarterConn<'a> {
+        BUILTIN_DEFAULT.clone()
+    }
+
+    fn make_builtin_default() -> StarterConn<'static> {
         let mut slots = Slots::default();
         for (kw, v) in [
             (Kw::NatKeepalive, 1),
@@ -323,7 +402,7 @@ impl StarterConn {
 
     /// Lays a conn's settings over this one (4.10's `translate_conn`): those inherited from
     /// `%default` when `inherited`, else the conn's own (with its also= sections).
-    pub fn lay(&mut self, conn: &Conn, inherited: bool) {
+    pub fn lay(&mut self, conn: &'a Conn, inherited: bool) {
         let mine = |s: &&Setting| s.inherited == inherited;
         self.lay_settings(
             conn.iter().filter(|(_, s)| mine(s)),
@@ -333,7 +412,7 @@ impl StarterConn {
     }
 
     /// Lays settings given one by one (what `lay` does for a `Conn`).
-    pub fn lay_settings<'a>(
+    pub fn lay_settings(
         &mut self,
         conn: impl Iterator<Item = (Kw, &'a Setting)>,
         left: impl Iterator<Item = (EndKw, &'a Setting)>,
@@ -441,7 +520,7 @@ impl StarterConn {
             (&mut self.accept_redirect_to, Kw::AcceptRedirectTo),
         ] {
             if self.slots.has_str(kw) {
-                *field = self.slots.str(kw).map(str::to_string);
+                *field = self.slots.cow(kw);
             }
         }
         if let Some(v) = self.slots.set(Kw::Phase2) {
@@ -505,7 +584,7 @@ impl StarterConn {
             }
         }
         if self.slots.has_str(Kw::Authby) {
-            let value = self.slots.str(Kw::Authby).unwrap_or("").to_string();
+            let value = self.slots.cow(Kw::Authby).unwrap_or_default();
             if let Err(e) = self.authby_from(&value) {
                 problems.push(Problem {
                     message: e.into(),
@@ -660,7 +739,7 @@ fn ipstr(a: Option<IpAddr>) -> String {
 
 /// 4.10's `validate_end`. Returns false on a fatal problem.
 fn validate_end(
-    end: &mut StarterEnd,
+    end: &mut StarterEnd<'_>,
     version: IkeVersion,
     policy: &mut Policies,
     incomplete_or_invalid: &mut bool,
@@ -683,7 +762,7 @@ fn validate_end(
     match end.addrtype {
         kh::ANY => end.addr = None,
         kh::IPADDR => {
-            let s = end.slots.str(EndKw::Ip).unwrap_or("").to_string();
+            let s = end.slots.cow(EndKw::Ip).unwrap_or_default();
             if let Some(iface) = s.strip_prefix('%') {
                 match env.interface(iface, end.family) {
                     Some((a, nh)) => {
@@ -709,7 +788,8 @@ fn validate_end(
                         end.addrtype = kh::IPHOSTNAME;
                     }
                 }
-                if end.id.is_none() {
+                // Unless `leftid=` replaces it below anyway.
+                if end.id.is_none() && end.slots.str_set(EndKw::Id).is_none() {
                     end.id = Some(ipstr(end.addr));
                 }
             }
@@ -723,14 +803,14 @@ fn validate_end(
         _ => {}
     }
 
-    if let Some(v) = end.slots.str_set(EndKw::VtiIp).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::VtiIp) {
         match values::cidr(&v) {
             Ok(c) => end.vti_ip = Some(c),
             Err(e) => err(end, EndKw::VtiIp, format!("bad addr {lr}vti={v} [{e}]")),
         }
     }
 
-    if let Some(v) = end.slots.str_set(EndKw::Subnet).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::Subnet) {
         if end.slots.has_str(EndKw::AddressPool) {
             err(
                 end,
@@ -746,7 +826,7 @@ fn validate_end(
                     "The vnet: and vhost: keywords are only valid for IKEv1 connections".into(),
                 );
             }
-            end.virt = Some(v);
+            end.virt = Some(v.into_owned());
         } else {
             end.has_client = true;
             match values::subnet(&v, None, false) {
@@ -764,7 +844,7 @@ fn validate_end(
     }
 
     end.nexthop = Some(values::zero(end.family));
-    if let Some(v) = end.slots.str_set(EndKw::NextHop).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::NextHop) {
         if v.eq_ignore_ascii_case("%defaultroute") {
             end.nexttype = kh::DEFAULTROUTE;
         } else {
@@ -820,7 +900,7 @@ fn validate_end(
         }
     }
 
-    if let Some(v) = end.slots.str_set(EndKw::SourceIp).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::SourceIp) {
         // A name that resolves is accepted but, as in 4.10, leaves the address unset.
         let ip = match values::address_num(&v, None) {
             Ok(a) => Some(a),
@@ -853,7 +933,7 @@ fn validate_end(
             });
             end.has_client = true;
         }
-        if let Some(i) = end.slots.str_set(EndKw::InterfaceIp).map(str::to_string) {
+        if let Some(i) = end.slots.cow_set(EndKw::InterfaceIp) {
             err(
                 end,
                 EndKw::SourceIp,
@@ -872,19 +952,19 @@ fn validate_end(
     if end.slots.has_str(EndKw::Cert) {
         end.cert = end.slots.str(EndKw::Cert).map(str::to_string);
     }
-    if let Some(c) = end.slots.str_set(EndKw::Ckaid).map(str::to_string) {
+    if let Some(c) = end.slots.cow_set(EndKw::Ckaid) {
         if let Err(e) = values::data(&c, 16) {
             err(end, EndKw::Ckaid, format!("invalid {lr}ckaid: {e}"));
         }
-        end.ckaid = Some(c);
+        end.ckaid = Some(c.into_owned());
     }
     if end.slots.has_str(EndKw::Ca) {
         end.ca = end.slots.str(EndKw::Ca).map(str::to_string);
     }
     if end.slots.has_str(EndKw::Updown) {
-        end.updown = end.slots.str(EndKw::Updown).map(str::to_string);
+        end.updown = end.slots.cow(EndKw::Updown);
     }
-    if let Some(v) = end.slots.str_set(EndKw::ProtoPort).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::ProtoPort) {
         match values::protoport(&v) {
             Ok(p) => end.protoport = p,
             Err(e) => {
@@ -897,7 +977,7 @@ fn validate_end(
             }
         }
     }
-    if let Some(v) = end.slots.str_set(EndKw::AddressPool).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::AddressPool) {
         if end.slots.has_str(EndKw::Subnet) {
             err(
                 end,
@@ -926,7 +1006,7 @@ fn validate_end(
             }
         }
     }
-    if let Some(v) = end.slots.str_set(EndKw::InterfaceIp).map(str::to_string) {
+    if let Some(v) = end.slots.cow_set(EndKw::InterfaceIp) {
         match values::cidr(&v) {
             Ok(c) => end.ifaceip = Some(c),
             Err(e) => err(

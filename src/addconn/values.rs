@@ -16,10 +16,10 @@ pub fn to_uintmax(input: &str, base: u32, partial: bool) -> Result<(u64, &str), 
     }
     let b = input.as_bytes();
     let (base_used, mut s) = if base == 0 {
-        let lower = input.to_ascii_lowercase();
-        if lower.starts_with("0x") && b.len() > 2 && b[2].is_ascii_hexdigit() {
+        let prefix = |p: &[u8]| b.len() > 2 && b[..2].eq_ignore_ascii_case(p);
+        if prefix(b"0x") && b[2].is_ascii_hexdigit() {
             (16, &input[2..])
-        } else if lower.starts_with("0b") && b.len() > 2 && (b[2] == b'0' || b[2] == b'1') {
+        } else if prefix(b"0b") && (b[2] == b'0' || b[2] == b'1') {
             (2, &input[2..])
         } else if b[0] == b'0' {
             (8, input)

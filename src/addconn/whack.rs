@@ -2,6 +2,8 @@
 //! conn (always with "delete first"), then one per raw public key; `leftsubnets=`/
 //! `rightsubnets=` multiply the conn into `NAME/LxR` instances aliased to NAME.
 
+use std::borrow::Cow;
+
 use super::starter::{kh, pk, StarterConn, StarterEnd};
 use super::values;
 use crate::config::{EndKw, Kw};
@@ -81,7 +83,7 @@ fn end_of(e: &StarterEnd) -> Result<End, String> {
         client_pad: e.subnet_pad,
         protoport: e.protoport,
         key_from_dns_on_demand: e.key_from_dns,
-        updown: e.updown.clone(),
+        updown: e.updown.as_deref().map(str::to_string),
         virt: e.virt.clone(),
         pool_range: e.pool_range,
         xauth_server: b(EndKw::XauthServer).unwrap_or(false),
@@ -234,26 +236,26 @@ fn conn_message(c: &StarterConn, name: &str, connalias: Option<&str>) -> Result<
             .filter(|v| (1..=0x3fff).contains(v))
             .unwrap_or(0) as u32,
         nflog_group: set(Kw::NflogConn).unwrap_or(0) as i32,
-        sec_label: c.sec_label.clone(),
+        sec_label: c.sec_label.as_deref().map(str::to_string),
         left,
         right,
         tunnel_family: Some(c.left.family),
-        ike: c.ike.clone(),
-        esp: c.esp.clone(),
+        ike: c.ike.as_deref().map(str::to_string),
+        esp: c.esp.as_deref().map(str::to_string),
         connalias: connalias.map(str::to_string),
-        modecfg_dns: c.modecfg_dns.clone(),
-        modecfg_domains: c.modecfg_domains.clone(),
-        modecfg_banner: c.modecfg_banner.clone(),
-        mark_both: c.mark_both.clone(),
-        mark_in: c.mark_in.clone(),
-        mark_out: c.mark_out.clone(),
-        vti_iface: c.vti_iface.clone(),
+        modecfg_dns: c.modecfg_dns.as_deref().map(str::to_string),
+        modecfg_domains: c.modecfg_domains.as_deref().map(str::to_string),
+        modecfg_banner: c.modecfg_banner.as_deref().map(str::to_string),
+        mark_both: c.mark_both.as_deref().map(str::to_string),
+        mark_in: c.mark_in.as_deref().map(str::to_string),
+        mark_out: c.mark_out.as_deref().map(str::to_string),
+        vti_iface: c.vti_iface.as_deref().map(str::to_string),
         vti_routing: set(Kw::VtiRouting).is_some_and(|v| v != 0),
         vti_shared: set(Kw::VtiShared).is_some_and(|v| v != 0),
         global_redirect: GlobalRedirect::Unset,
         global_redirect_to: None,
-        redirect_to: c.redirect_to.clone(),
-        accept_redirect_to: c.accept_redirect_to.clone(),
+        redirect_to: c.redirect_to.as_deref().map(str::to_string),
+        accept_redirect_to: c.accept_redirect_to.as_deref().map(str::to_string),
         metric: n(Kw::Metric) as i32,
         dnshostname: (c.right.addrtype == kh::IPHOSTNAME)
             .then(|| c.right.host_string().map(str::to_string))
@@ -333,7 +335,7 @@ fn basic(c: &StarterConn, name: &str, connalias: Option<&str>) -> Result<Vec<Req
 
 /// Iterates `subnet=` then the items of `subnets=` of one end, as 4.10 does.
 struct Subnets<'a> {
-    end: &'a StarterEnd,
+    end: &'a StarterEnd<'a>,
     rest: &'a str,
     count: u32,
     subnet: Option<Subnet>,
@@ -341,7 +343,7 @@ struct Subnets<'a> {
 }
 
 impl<'a> Subnets<'a> {
-    fn first(end: &'a StarterEnd, conn: &str) -> Option<Subnets<'a>> {
+    fn first(end: &'a StarterEnd<'a>, conn: &str) -> Option<Subnets<'a>> {
         let mut s = Subnets {
             end,
             rest: end.subnets().unwrap_or(""),
@@ -385,9 +387,10 @@ impl<'a> Subnets<'a> {
 /// The instances 4.10 makes of a conn: itself, or one per `leftsubnets=` x `rightsubnets=`
 /// combination (named `NAME/LxR`, aliased to NAME). A bad item ends the list with 4.10's
 /// warning.
-fn instances(c: &StarterConn) -> (Vec<StarterConn>, Option<Refusal>) {
+/// The conn itself is borrowed, not copied.
+fn instances<'c, 'a>(c: &'c StarterConn<'a>) -> (Vec<Cow<'c, StarterConn<'a>>>, Option<Refusal>) {
     if c.left.subnets().is_none() && c.right.subnets().is_none() {
-        return (vec![c.clone()], None);
+        return (vec![Cow::Borrowed(c)], None);
     }
     let fail = |message: Option<String>| {
         Some(Refusal {
@@ -417,8 +420,8 @@ fn instances(c: &StarterConn) -> (Vec<StarterConn>, Option<Refusal>) {
             sc.right.subnet_pad = [0; 3];
         }
         sc.name = format!("{}/{}x{}", c.name, left.count, right.count);
-        sc.connalias = Some(c.name.clone());
-        out.push(sc);
+        sc.connalias = Some(Cow::Owned(c.name.clone()));
+        out.push(Cow::Owned(sc));
         if !right.next(&c.name) {
             if let Some(e) = right.error.take() {
                 return (out, fail(Some(e)));
@@ -467,7 +470,7 @@ pub fn route_requests(c: &StarterConn) -> Vec<Request> {
         .0
         .into_iter()
         .map(|sc| Request {
-            name: Some(sc.name),
+            name: Some(sc.name.clone()),
             route: true,
             sender: Sender::Addconn,
             ..Request::default()
