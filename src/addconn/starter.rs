@@ -66,8 +66,8 @@ impl SlotKey for EndKw {
 }
 
 // One past each enum's last variant: a keyword added after it must move these along.
-const CONN_SLOTS: usize = Kw::IgnorePeerDns as usize + 1;
-const END_SLOTS: usize = EndKw::Eap as usize + 1;
+const CONN_SLOTS: usize = Kw::ALL.len();
+const END_SLOTS: usize = EndKw::ALL.len();
 
 /// A conn's (or an end's) fields as 4.10 keeps them: strings and numbers side by side, one
 /// slot per keyword, in an array as 4.10's (a conn is copied and consulted far more often
