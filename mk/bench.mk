@@ -1,6 +1,7 @@
 # Benchmarks: libipsecauto against libreswan's own tools, one run, one private pluto.
 # Both need root (they start their own pluto); nothing touches the system's pluto.
 #   make bench        full run (under 10 minutes), writes BENCHMARKS.md
+#                     (BENCH_ONLY=latency,bulk,parse,status picks sections)
 #   make bench-smoke  every measurement at toy sizes (seconds), part of `make test`
 
 CARGO ?= cargo

@@ -164,10 +164,20 @@ fn run() -> Result<()> {
     let mut pluto = Pluto::start()?;
     eprintln!("private pluto at {}", pluto.socket.display());
 
-    latency::latency(&plan, &mut pluto, &mut rep)?;
-    bulk::bulk(&plan, &mut pluto, &mut rep)?;
-    parse::parse_only(&plan, &pluto, &mut rep)?;
-    status::big_status(&plan, &mut pluto, &mut rep)?;
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let on = |s: &str| only.is_empty() || only.contains(s);
+    if on("latency") {
+        latency::latency(&plan, &mut pluto, &mut rep)?;
+    }
+    if on("bulk") {
+        bulk::bulk(&plan, &mut pluto, &mut rep)?;
+    }
+    if on("parse") {
+        parse::parse_only(&plan, &pluto, &mut rep)?;
+    }
+    if on("status") {
+        status::big_status(&plan, &mut pluto, &mut rep)?;
+    }
 
     drop(pluto);
     rep.machine("load average at the end", report::load_average());
