@@ -65,12 +65,16 @@ pub fn run(
         };
     };
     let mut notes = Vec::new();
-    let result = addconn::run_with_diagnostics(
+    // pluto's lines and addconn's own stdout interleave on the one sink.
+    let sink = std::cell::RefCell::new(sink);
+    let result = addconn::run_with_output(
         &args,
-        &mut |l: &Line| sink.line(l),
+        &mut |l: &Line| sink.borrow_mut().line(l),
         &mut |d: &str| notes.push(d.to_string()),
+        &mut |t: &str| sink.borrow_mut().print(t),
         xauth,
     );
+    let sink = sink.into_inner();
     for n in &notes {
         sink.note(n);
     }

@@ -282,6 +282,10 @@ pub trait Sink {
     fn note(&mut self, text: &str) {
         let _ = text;
     }
+    /// Raw text a tool prints on stdout itself, newlines included (addconn's `--verbose`).
+    fn print(&mut self, text: &str) {
+        let _ = text;
+    }
 }
 
 impl<F: FnMut(&Line)> Sink for F {

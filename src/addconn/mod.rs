@@ -44,6 +44,13 @@ pub trait Env {
     /// point-to-point link, the peer address (each if it has one of `family`).
     fn interface(&self, name: &str, family: IpFamily) -> Option<(Option<IpAddr>, Option<IpAddr>)>;
     fn routes(&self, query: &RouteQuery) -> std::result::Result<Vec<Route>, String>;
+    /// `routes` with the size of the kernel's answer, for `--verbose`'s trace.
+    fn routes_traced(
+        &self,
+        query: &RouteQuery,
+    ) -> std::result::Result<(Vec<Route>, usize), String> {
+        self.routes(query).map(|r| (r, 0))
+    }
     /// The peer address of a point-to-point interface.
     fn point_to_point_peer(&self, iface: &str, family: IpFamily) -> Option<IpAddr>;
 }
@@ -194,6 +201,13 @@ impl Env for SystemEnv {
     }
 
     fn routes(&self, query: &RouteQuery) -> std::result::Result<Vec<Route>, String> {
+        self.routes_traced(query).map(|(r, _)| r)
+    }
+
+    fn routes_traced(
+        &self,
+        query: &RouteQuery,
+    ) -> std::result::Result<(Vec<Route>, usize), String> {
         route::netlink::routes(query).map_err(|e| e.to_string())
     }
 
@@ -298,7 +312,7 @@ pub fn requests_for(config: &Config, conn: &Conn, env: &dyn Env) -> Result<Vec<R
     if c.failed {
         return Err(conn_error(conn, &problems));
     }
-    resolve_default_routes(&mut c, env);
+    resolve_default_routes(&mut c, env, &mut None);
     c.name = wire_name(&c.name).to_string();
     whack::add_conn(&c).map_err(|r| Error::Config {
         at: conn.at.clone(),
@@ -306,9 +320,9 @@ pub fn requests_for(config: &Config, conn: &Conn, env: &dyn Env) -> Result<Vec<R
     })
 }
 
-fn resolve_default_routes(c: &mut starter::StarterConn, env: &dyn Env) {
-    route::resolve_default_route(&mut c.left, &mut c.right, env);
-    route::resolve_default_route(&mut c.right, &mut c.left, env);
+fn resolve_default_routes(c: &mut starter::StarterConn, env: &dyn Env, trace: &mut route::Trace) {
+    route::resolve_default_route(&mut c.left, &mut c.right, env, trace);
+    route::resolve_default_route(&mut c.right, &mut c.left, env, trace);
 }
 
 fn conn_error(conn: &Conn, problems: &[Problem]) -> Error {
@@ -439,8 +453,8 @@ struct Prepared {
 }
 
 /// Readies a loaded conn for sending: `%defaultroute` resolved, the wire name, the messages.
-fn prepare(c: &mut starter::StarterConn, env: &dyn Env) -> Prepared {
-    resolve_default_routes(c, env);
+fn prepare(c: &mut starter::StarterConn, env: &dyn Env, trace: &mut route::Trace) -> Prepared {
+    resolve_default_routes(c, env, trace);
     c.name = wire_name(&c.name).to_string();
     encode_conn(c)
 }
@@ -498,11 +512,31 @@ pub fn run_with_diagnostics(
     on_diagnostic: &mut dyn FnMut(&str),
     xauth: &mut dyn client::Xauth,
 ) -> Result<i32> {
+    run_with_output(args, on_line, on_diagnostic, &mut |_| {}, xauth)
+}
+
+/// [`run_with_diagnostics`] with 4.10's own stdout (`--verbose`'s progress and `%defaultroute`
+/// trace) going to `on_print`, raw text with its newlines.
+pub fn run_with_output(
+    args: &Args,
+    on_line: &mut dyn FnMut(&Line),
+    on_diagnostic: &mut dyn FnMut(&str),
+    on_print: &mut dyn FnMut(&str),
+    xauth: &mut dyn client::Xauth,
+) -> Result<i32> {
+    // With --verbose, 4.10 says what it does (and how it resolves %defaultroute) on stdout.
+    let mut print = |text: &str| {
+        if args.verbose {
+            on_print(text)
+        }
+    };
+    let new_trace = || -> route::Trace { args.verbose.then(String::new) };
     if args.names.is_empty() && !args.autoall && !args.checkconfig {
         return Err(Error::Usage(
             "Usage: addconn [--config file] [--ctlsocket socketfile] [--verbose] [--checkconfig] [--autoall] names".into(),
         ));
     }
+    print(&format!("opening file: {}\n", args.config.name()));
     let cfg = load_config(&args.config)?;
     let env = SystemEnv;
     // 4.10 loads every conn before adding any; its complaints come first, all together.
@@ -538,16 +572,31 @@ pub fn run_with_diagnostics(
     if args.autoall {
         // Each conn is readied while pluto works on the one before (the answer is still
         // read before the next message is written, as 4.10 does).
+        print("loading all conns according to their auto= settings\n");
+        print("  Pass #1: Loading auto=add, auto=keep, auto=route and auto=start connections\n");
         let mut todo = loaded
             .iter_mut()
             .filter(|c| matches!(c.desired_state, 2..=5));
-        let mut ready = todo.next().map(|c| prepare(c, &env));
-        while let Some(p) = ready.take() {
+        // What 4.10 prints for a conn (its name, the resolution) is kept with its messages
+        // and printed just before they are sent, where 4.10 prints it.
+        let mut ready_one = |c: &mut starter::StarterConn| {
+            let mut trace = new_trace();
+            if let Some(t) = &mut trace {
+                t.push_str(&format!(" {}\n", c.name));
+            }
+            let p = prepare(c, &env, &mut trace);
+            (p, trace)
+        };
+        let mut ready = todo.next().map(&mut ready_one);
+        while let Some((p, trace)) = ready.take() {
+            if let Some(t) = trace {
+                print(&t);
+            }
             let mut upcoming = None;
             add(args, p, on_line, on_diagnostic, xauth, &mut || {
-                upcoming = Some(todo.next().map(|c| prepare(c, &env)));
+                upcoming = Some(todo.next().map(&mut ready_one));
             })?;
-            ready = upcoming.unwrap_or_else(|| todo.next().map(|c| prepare(c, &env)));
+            ready = upcoming.unwrap_or_else(|| todo.next().map(&mut ready_one));
         }
         let listen = Request {
             listen: true,
@@ -555,12 +604,16 @@ pub fn run_with_diagnostics(
             ..Request::default()
         };
         send(args, &listen, on_line, on_diagnostic, xauth)?;
+        print("  Pass #2: Routing auto=route connections\n");
         for c in loaded.iter().filter(|c| c.desired_state == 3) {
+            print(&format!(" {}", c.name));
             for r in whack::route_requests(c) {
                 send(args, &r, on_line, on_diagnostic, xauth)?;
             }
         }
+        print("  Pass #3: Initiating auto=start connections\n");
         for c in loaded.iter().filter(|c| c.desired_state == 4) {
+            print(&format!(" {}", c.name));
             let r = Request {
                 name: Some(c.name.clone()),
                 initiate: true,
@@ -570,9 +623,12 @@ pub fn run_with_diagnostics(
             };
             send(args, &r, on_line, on_diagnostic, xauth)?;
         }
+        print("\n");
     } else {
         let mut added = vec![false; loaded.len()];
+        print("loading named conns:");
         for name in &args.names {
+            print(&format!(" {name}\n"));
             let mut prefix = String::new();
             let mut found = loaded.iter().position(|c| &c.name == name);
             if found.is_none() {
@@ -584,6 +640,7 @@ pub fn run_with_diagnostics(
             }
             let Some(i) = found else {
                 status += crate::reply::rc::UNKNOWN_NAME as i32;
+                print(" (notfound)\n");
                 on_diagnostic(&format!("conn '{name}': not found (tried aliases)"));
                 continue;
             };
@@ -593,7 +650,11 @@ pub fn run_with_diagnostics(
             } else if c.failed {
                 on_diagnostic(&format!("\n{prefix}conn {} did not load properly", c.name));
             } else {
-                resolve_default_routes(c, &env);
+                let mut trace = new_trace();
+                resolve_default_routes(c, &env, &mut trace);
+                if let Some(t) = trace {
+                    print(&t);
+                }
                 let mut sc = c.clone();
                 sc.name = wire_name(&sc.name).to_string();
                 status = add(

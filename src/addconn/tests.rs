@@ -79,7 +79,7 @@ fn ours(
     );
     c.name = "t".into();
     assert!(c.process(&env, &mut Vec::new()));
-    resolve_default_routes(&mut c, &env);
+    resolve_default_routes(&mut c, &env, &mut None);
     whack::add_conn(&c)
         .unwrap()
         .iter()
@@ -213,6 +213,12 @@ impl super::Env for FixedEnv {
             prefsrc: src.map(|s| s.parse().unwrap()),
             gateway: gw.map(|s| s.parse().unwrap()),
             dst: dst.map(|s| s.parse().unwrap()),
+            src: None,
+            priority: -1,
+            pref: -1,
+            cacheinfo: false,
+            uid: false,
+            trace: Vec::new(),
         };
         Ok(if q.dump {
             vec![
@@ -245,7 +251,7 @@ fn defaultroute_from_a_fixed_table() {
     );
     c.name = "t".into();
     assert!(c.process(&env, &mut Vec::new()));
-    resolve_default_routes(&mut c, &env);
+    resolve_default_routes(&mut c, &env, &mut None);
     let r = whack::add_conn(&c).unwrap();
     let conn = r[0].connection.as_ref().unwrap();
     assert_eq!(conn.left.host_addr, Some("198.51.100.2".parse().unwrap()));

@@ -24,6 +24,9 @@ impl Sink for Stdout {
     fn note(&mut self, text: &str) {
         eprintln!("{text}");
     }
+    fn print(&mut self, text: &str) {
+        print!("{text}");
+    }
 }
 
 /// Answers XAUTH prompts from the terminal, as whack does.
