@@ -53,6 +53,10 @@ conn dr6
 \tright=2001:db8:2::7
 \tauthby=secret
 
+conn noleft
+	right=203.0.113.7
+	authby=secret
+
 conn broken
 \tleft=198.51.100.2
 \tright=203.0.113.7
@@ -119,6 +123,7 @@ fn verbose_add_prints_what_addconn_prints() {
         &["dr6"],
         &["nosuch"],
         &["broken"],
+        &["noleft"],
     ];
     let mut bad = Vec::new();
     for names in cases {

@@ -481,6 +481,7 @@ fn add(
     p: Prepared,
     on_line: &mut dyn FnMut(&Line),
     on_diagnostic: &mut dyn FnMut(&str),
+    on_print: &mut dyn FnMut(&str),
     xauth: &mut dyn client::Xauth,
     meanwhile: &mut dyn FnMut(),
 ) -> Result<i32> {
@@ -496,7 +497,9 @@ fn add(
         }
     }
     if let Some(r) = p.refusal {
-        if !r.message.is_empty() {
+        if r.on_stdout() {
+            on_print(&format!("{}\n", r.message));
+        } else if !r.message.is_empty() {
             on_diagnostic(&r.message);
         }
         return Ok(r.status);
@@ -524,12 +527,15 @@ pub fn run_with_output(
     on_print: &mut dyn FnMut(&str),
     xauth: &mut dyn client::Xauth,
 ) -> Result<i32> {
-    // With --verbose, 4.10 says what it does (and how it resolves %defaultroute) on stdout.
-    let mut print = |text: &str| {
+    // With --verbose, 4.10 says what it does (and how it resolves %defaultroute) on stdout;
+    // a few refusals go there too, verbose or not.
+    let on_print = std::cell::RefCell::new(on_print);
+    let print = |text: &str| {
         if args.verbose {
-            on_print(text)
+            (on_print.borrow_mut())(text)
         }
     };
+    let mut always = |text: &str| (on_print.borrow_mut())(text);
     let new_trace = || -> route::Trace { args.verbose.then(String::new) };
     if args.names.is_empty() && !args.autoall && !args.checkconfig {
         return Err(Error::Usage(
@@ -593,9 +599,17 @@ pub fn run_with_output(
                 print(&t);
             }
             let mut upcoming = None;
-            add(args, p, on_line, on_diagnostic, xauth, &mut || {
-                upcoming = Some(todo.next().map(&mut ready_one));
-            })?;
+            add(
+                args,
+                p,
+                on_line,
+                on_diagnostic,
+                &mut always,
+                xauth,
+                &mut || {
+                    upcoming = Some(todo.next().map(&mut ready_one));
+                },
+            )?;
             ready = upcoming.unwrap_or_else(|| todo.next().map(&mut ready_one));
         }
         let listen = Request {
@@ -662,6 +676,7 @@ pub fn run_with_output(
                     encode_conn(&sc),
                     on_line,
                     on_diagnostic,
+                    &mut always,
                     xauth,
                     &mut || {},
                 )?;

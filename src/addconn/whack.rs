@@ -9,6 +9,9 @@ use super::values;
 use crate::config::{EndKw, Kw};
 use crate::request::*;
 
+/// How 4.10's refusal for an end without a host begins; it alone goes to stdout.
+const MISSING_END: &str = "Failed to load connection ";
+
 /// Why 4.10 would send nothing (or stop early) for a conn, with its exit status contribution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Refusal {
@@ -18,6 +21,13 @@ pub struct Refusal {
     pub status: i32,
     /// Messages that would have been sent before the refusal.
     pub sent: Vec<Request>,
+}
+
+impl Refusal {
+    /// Whether 4.10 prints the message on stdout (a missing end) rather than stderr.
+    pub fn on_stdout(&self) -> bool {
+        self.message.starts_with(MISSING_END)
+    }
 }
 
 fn end_of(e: &StarterEnd) -> Result<End, String> {
@@ -34,7 +44,7 @@ fn end_of(e: &StarterEnd) -> Result<End, String> {
         kh::GROUP => HostType::Group,
         kh::OPPOGROUP => HostType::OppoGroup,
         kh::ANY => HostType::Any,
-        _ => return Err(format!("Failed to load connection {lr}= is not set")),
+        _ => return Err(format!("{MISSING_END}{lr}= is not set")),
     };
     let host_addr = match e.addrtype {
         kh::IPADDR | kh::IFACE => e.addr,
